@@ -1,0 +1,74 @@
+//! The THADS IOC user interface: pages, components, server functions and the wire types they
+//! exchange, the one user-facing error type ([`error::AppError`]) and every Vietnamese UI
+//! string ([`text`]).
+//!
+//! Never contains: SQL, Polars, candle, axum routes. With the `ssr` feature the crate renders
+//! on the server and its server functions reach the store through [`ssr::DataSource`], a
+//! trait the `server` crate implements; with `hydrate` it is compiled to wasm and
+//! [`hydrate`] takes over the server-rendered page.
+//!
+//! Tests: `cargo test -p app --features ssr`.
+
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod text;
+pub mod wire;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    SsrMode, StaticSegment,
+};
+
+/// The HTML document around the app, rendered by the server for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="vi">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The router of every page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this marks the page once the wasm bundle has taken over,
+    // which browser tests wait for before they click.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="ioc" href="/style.css"/>
+        <Title text=text::APP_TITLE/>
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                // Async: the server waits for the data, so the first paint is complete without JavaScript.
+                <Route path=StaticSegment("") view=pages::home::HomePage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Entry point of the wasm bundle: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,228 @@
+//! The `ioc` command line: one binary, one subcommand per job.
+
+use crate::config::{Config, ConfigError};
+use crate::seed::{self, Params};
+use crate::store;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// THADS IOC — Trung tâm điều hành thi hành án dân sự.
+#[derive(Debug, Parser)]
+#[command(name = "ioc", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Database URL: `sqlite:PATH` or `postgres://USER@HOST/DB` (default: $DATABASE_URL, else sqlite:data/ioc.db).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application.
+    Serve(ServeArgs),
+    /// Write the deterministic demo/national dataset into the database.
+    Seed(SeedArgs),
+}
+
+/// Options of `ioc serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the bound address is printed).
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+}
+
+/// Options of `ioc seed`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Seed of the pseudo-random generator: same seed and scale give identical data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The data's "today" (YYYY-MM-DD); no row is dated after it.
+    #[arg(long, default_value = "2026-11-20")]
+    pub as_of: NaiveDate,
+    /// Share of the national volume (1.0 ≈ 1.75 M cases).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+    pub scale: f64,
+    /// Replace the data of a non-empty database.
+    #[arg(long, conflicts_with = "if_empty")]
+    pub force: bool,
+    /// Do nothing, successfully, when the database already holds data.
+    #[arg(long)]
+    pub if_empty: bool,
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    let x: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if x.is_finite() && x > 0.0 && x <= 4.0 {
+        Ok(x)
+    } else {
+        Err("scale must be in (0, 4]".into())
+    }
+}
+
+/// Failures of a subcommand, shown as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    Seed(#[from] seed::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// Parses the command line, runs the subcommand, and maps failure to exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
+        .and_then(|rt| rt.block_on(dispatch(cli)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ioc: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one parsed command.
+///
+/// # Errors
+/// The subcommand's failure.
+pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
+    let mut cfg = Config::from_env()?;
+    if let Some(url) = cli.database_url {
+        cfg.database_url = url;
+    }
+    match cli.command {
+        Command::Serve(args) => serve(&cfg, args).await,
+        Command::Seed(args) => {
+            let store = store::Store::connect(&cfg.database_url).await?;
+            store.migrate().await?;
+            let params = Params {
+                seed: args.seed,
+                as_of: args.as_of,
+                scale: args.scale,
+            };
+            let result = seed::run(&store, &params, args.force).await;
+            store.close().await;
+            match result {
+                Ok(summary) => println!("{summary}"),
+                Err(seed::Error::NotEmpty) if args.if_empty => {
+                    println!("ioc seed: the database already holds data; kept it")
+                }
+                Err(e) => return Err(e.into()),
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cfg: &Config, args: ServeArgs) -> Result<(), CliError> {
+    let state = crate::build_state(cfg).await?;
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .map_err(|source| CliError::Listen {
+            addr: args.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| CliError::Listen {
+        addr: args.addr,
+        source,
+    })?;
+    tracing::info!(%addr, database = %store::redact(&cfg.database_url), "listening");
+    println!("THADS IOC: http://{addr}/");
+    let token = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(token.clone()));
+    let store = state.store.clone();
+    let served = crate::run(listener, state, token).await;
+    store.close().await;
+    served.map_err(CliError::Serve)
+}
+
+/// Cancels `token` on Ctrl-C or SIGTERM.
+async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no SIGTERM handler");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+    token.cancel();
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    // A second initialisation (tests) is harmless; ignore it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn unknown_subcommand_and_flag_are_usage_errors() {
+        assert!(Cli::try_parse_from(["ioc", "fly"]).is_err());
+        assert!(Cli::try_parse_from(["ioc", "seed", "--bogus"]).is_err());
+        assert!(Cli::try_parse_from(["ioc", "seed", "--scale", "0"]).is_err());
+        assert!(Cli::try_parse_from(["ioc", "seed", "--as-of", "20/11/2026"]).is_err());
+        let ok = Cli::try_parse_from([
+            "ioc",
+            "--database-url",
+            "sqlite:x.db",
+            "seed",
+            "--scale",
+            "0.01",
+        ]);
+        assert!(
+            matches!(ok.map(|c| c.command), Ok(Command::Seed(SeedArgs { scale, .. })) if (scale - 0.01).abs() < 1e-12)
+        );
+    }
+}

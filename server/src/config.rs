@@ -1,0 +1,63 @@
+//! Process configuration, read once from `IOC_*` environment variables at startup.
+//!
+//! Nothing else in the workspace reads `std::env`. Every field has a default that works on a
+//! laptop; a malformed value fails startup naming the variable.
+
+use std::path::PathBuf;
+
+/// The default SQLite database, relative to the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/ioc.db";
+
+/// A configuration error, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid value for {var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+/// Everything the server process needs to know about its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite:PATH` (default `sqlite:data/ioc.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `IOC_SITE_ROOT`: folder with the built site (`pkg/`, `style.css`); default `target/site`.
+    pub site_root: PathBuf,
+}
+
+impl Config {
+    /// Reads the environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when a variable is set but unusable.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let database_url = var("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let site_root =
+            var("IOC_SITE_ROOT")?.map_or_else(|| PathBuf::from("target/site"), PathBuf::from);
+        Ok(Config {
+            database_url,
+            site_root,
+        })
+    }
+
+    /// A configuration for tests: a SQLite file inside `dir`.
+    pub fn for_tests(dir: &std::path::Path) -> Config {
+        Config {
+            database_url: format!("sqlite:{}", dir.join("ioc.db").display()),
+            site_root: dir.join("site"),
+        }
+    }
+}
+
+/// A variable's value; unset or empty is `None`, non-UTF-8 is an error.
+fn var(name: &'static str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError {
+            var: name,
+            reason: "not valid UTF-8".into(),
+        }),
+    }
+}

@@ -1,0 +1,21 @@
+//! The `ioc` process: configuration, the store (sqlx over SQLite or PostgreSQL), the demo data
+//! generator, the HTTP server (axum + Leptos SSR) and the command line.
+//!
+//! Never contains: components or KPI formulas (those live in `app` and `queries`).
+//!
+//! Layout:
+//! - [`cli`]: the `ioc` subcommands (`serve`, `seed`);
+//! - [`config`]: `IOC_*` / `DATABASE_URL` read once;
+//! - [`store`]: migrations, portable queries, bulk loading;
+//! - [`seed`]: the deterministic national dataset and its loader;
+//! - [`web`]: the router, [`build_state`] and [`run`] (which tests call with a port-0 listener).
+//!
+//! Tests: `cargo test -p server` (unit), `cargo test -p tests` (integration, real server).
+
+pub mod cli;
+pub mod config;
+pub mod seed;
+pub mod store;
+pub mod web;
+
+pub use web::{build_state, run, State};

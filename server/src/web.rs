@@ -1,0 +1,121 @@
+//! The HTTP side: router, application state and the serve loop with graceful shutdown.
+
+use crate::config::Config;
+use crate::store::{self, Store};
+use app::error::AppError;
+use app::ssr::{AppState, BoxFuture, DataSource};
+use app::wire::NationalTotals;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
+
+/// Name of the wasm/JS bundle under `pkg/` (`ioc.js`, `ioc_bg.wasm`).
+pub const BUNDLE_NAME: &str = "ioc";
+
+/// Everything the running server shares between requests.
+#[derive(Clone)]
+pub struct State {
+    pub store: Store,
+    pub app: AppState,
+}
+
+/// Opens the store, applies migrations and builds the shared state.
+///
+/// # Errors
+/// Any store error: unreachable database, failed migration.
+pub async fn build_state(cfg: &Config) -> Result<State, store::Error> {
+    let store = Store::connect(&cfg.database_url).await?;
+    store.migrate().await?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name(BUNDLE_NAME)
+        .site_root(cfg.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .build();
+    let app = AppState {
+        leptos_options,
+        data: Arc::new(StoreData {
+            store: store.clone(),
+        }),
+    };
+    Ok(State { store, app })
+}
+
+/// Serves `state` on `listener` until `token` is cancelled, then waits for open requests.
+///
+/// # Errors
+/// An I/O error of the listener.
+pub async fn run(
+    listener: TcpListener,
+    state: State,
+    token: CancellationToken,
+) -> std::io::Result<()> {
+    let router = router(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(token.cancelled_owned())
+        .await
+}
+
+/// The whole router: Leptos pages and server functions, API routes, static files.
+pub fn router(state: State) -> Router {
+    let options = state.app.leptos_options.clone();
+    let routes = generate_route_list(app::App);
+    let app_state = state.app.clone();
+    let shell_options = options.clone();
+    Router::new()
+        .route("/api/health", get(health))
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(app_state.clone()),
+            move || app::shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .layer(TraceLayer::new_for_http().make_span_with(make_span))
+        .with_state(options)
+}
+
+fn make_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let matched = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    tracing::info_span!("http", method = %req.method(), uri = %req.uri(), matched_path = matched)
+}
+
+async fn health() -> (StatusCode, &'static str) {
+    (StatusCode::OK, "ok")
+}
+
+/// The store seen through the app's [`DataSource`] trait.
+struct StoreData {
+    store: Store,
+}
+
+impl DataSource for StoreData {
+    fn national_totals(&self) -> BoxFuture<'_, Result<NationalTotals, AppError>> {
+        Box::pin(async move {
+            let unavailable = |e: store::Error| {
+                tracing::error!(error = %e, "national totals");
+                AppError::Unavailable
+            };
+            let as_of = self.store.meta("as_of").await.map_err(unavailable)?;
+            let c = self.store.national_totals().await.map_err(unavailable)?;
+            Ok(NationalTotals {
+                as_of,
+                provinces: c.provinces,
+                regional_offices: c.regional_offices,
+                active_officers: c.active_officers,
+                cases: c.cases,
+                open_cases: c.open_cases,
+                receipts_dong: c.receipts_dong,
+            })
+        })
+    }
+}

@@ -1,0 +1,161 @@
+//! Test fixtures: fresh databases on each store and a server on a port-0 listener.
+
+use server::config::Config;
+use server::store::Store;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// A database that exists for one test and is removed afterwards (also on panic).
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh SQLite file in a temporary directory.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite:{}", dir.path().join("ioc.db").display());
+        TestDb {
+            url,
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database next to `TEST_DATABASE_URL`, or `None` when it is unset.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "ioc_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            chrono::Utc::now().timestamp_micros()
+        );
+        let store = Store::connect(&admin)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        let Store::Postgres(pool) = &store else {
+            panic!("TEST_DATABASE_URL must be postgres://")
+        };
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(pool)
+            .await
+            .expect("create database");
+        store.close().await;
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(b, _)| b)
+            .to_string();
+        let url = format!("{base}/{name}");
+        Some(TestDb {
+            url,
+            _dir: None,
+            pg: Some((admin, name)),
+        })
+    }
+
+    /// Every store available here: SQLite, and PostgreSQL when configured.
+    pub async fn all() -> Vec<TestDb> {
+        let mut dbs = vec![TestDb::sqlite()];
+        dbs.extend(TestDb::postgres().await);
+        dbs
+    }
+
+    /// A migrated store on this database.
+    pub async fn store(&self) -> Store {
+        let store = Store::connect(&self.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        store
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop runs outside async context: use a short-lived runtime on its own thread.
+        let joined = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(Store::Postgres(pool)) = Store::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&pool)
+                        .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+        drop(joined);
+    }
+}
+
+/// A running server on a port-0 listener; dropping it stops the server.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    token: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.token.cancel();
+    }
+}
+
+/// Starts the real server against `db`.
+pub async fn spawn_app(db: &TestDb) -> TestApp {
+    let dir = std::env::temp_dir();
+    let cfg = Config {
+        database_url: db.url.clone(),
+        ..Config::for_tests(&dir)
+    };
+    let state = server::build_state(&cfg).await.expect("state");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let token = CancellationToken::new();
+    tokio::spawn(server::run(listener, state, token.clone()));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        token,
+    }
+}
+
+/// Runs one statement on either store.
+pub async fn exec(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
+    match store {
+        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    }
+}
+
+/// One number from a query on either store (the query must return a single numeric value).
+pub async fn scalar_f64(store: &Store, sql: &str) -> f64 {
+    let wrapped = format!("SELECT CAST(({sql}) AS DOUBLE PRECISION)");
+    let v: Option<f64> = match store {
+        Store::Sqlite(pool) => sqlx::query_scalar(&wrapped).fetch_one(pool).await,
+        Store::Postgres(pool) => sqlx::query_scalar(&wrapped).fetch_one(pool).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    v.unwrap_or(f64::NAN)
+}
+
+/// The rows of a query as text (each row one string), on either store.
+pub async fn text_rows(store: &Store, sql: &str) -> Vec<String> {
+    match store {
+        Store::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+        Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}

@@ -1,0 +1,45 @@
+// Starts the release `ioc` binary for a browser test: a fresh SQLite file seeded at a small
+// scale, served on a free port. Call `stop()` when done.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
+export const IOC = path.join(TARGET, 'release/ioc');
+export const RESULTS = path.join(ROOT, 'tests/e2e/test-results');
+mkdirSync(RESULTS, { recursive: true });
+
+export const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+/** Seeds a fresh database at `scale` and serves it; resolves to `{ url, stop }`. */
+export async function startServer({ scale = 0.005 } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ioc-e2e-'));
+  const db = `sqlite:${path.join(dir, 'ioc.db')}`;
+  const env = { ...process.env, IOC_SITE_ROOT: path.join(TARGET, 'site'), RUST_LOG: 'warn' };
+  execFileSync(IOC, ['--database-url', db, 'seed', '--scale', String(scale)], { env, stdio: 'ignore' });
+  const child = spawn(IOC, ['--database-url', db, 'serve', '--addr', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/http:\/\/[\d.]+:\d+\//);
+      if (m) { clearTimeout(timer); resolve(m[0]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}`)); });
+  });
+  const stop = async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url, stop, child };
+}
