@@ -63,9 +63,14 @@ pub fn format_decimal(x: f64, decimals: usize) -> String {
     }
 }
 
-/// Formats an amount in đồng as tỷ đồng with 2 decimals: `1_234_560_000_000` → `"1.234,56 tỷ đồng"`.
+/// An amount in đồng as a number of tỷ đồng with 2 decimals: `1_234_560_000_000` → `"1.234,56"`.
+pub fn ty_dong_number(dong: i64) -> String {
+    format_decimal(dong as f64 / 1e9, 2)
+}
+
+/// An amount in đồng as tỷ đồng with its unit: `1_234_560_000_000` → `"1.234,56 tỷ đồng"`.
 pub fn format_ty_dong(dong: i64) -> String {
-    format!("{} {UNIT_TY_DONG}", format_decimal(dong as f64 / 1e9, 2))
+    format!("{} {UNIT_TY_DONG}", ty_dong_number(dong))
 }
 
 /// Formats an ISO date `YYYY-MM-DD` as `dd/mm/yyyy`; other input is returned unchanged.

@@ -54,7 +54,11 @@ fn NationalTotalsGrid(totals: NationalTotals) -> impl IntoView {
             <KpiCard label=text::HOME_OFFICERS value=text::format_int(totals.active_officers)/>
             <KpiCard label=text::HOME_CASES value=text::format_int(totals.cases)/>
             <KpiCard label=text::HOME_BACKLOG value=text::format_int(totals.open_cases)/>
-            <KpiCard label=text::HOME_RECEIPTS value=text::format_ty_dong(totals.receipts_dong)/>
+            <KpiCard
+                label=text::HOME_RECEIPTS
+                value=text::ty_dong_number(totals.receipts_dong)
+                unit=text::UNIT_TY_DONG
+            />
         </dl>
     }
     .into_any()

@@ -2034,7 +2034,8 @@ fn emit_don_thu<S: Sink>(
     let span = (ctx.as_of - OPENING + 1).max(0);
     let n = ctx.count(PETITIONS_PER_YEAR * f64::from(span) / 365.25);
     sink.expect(Table::DonThu, n as u64);
-    // Kind and deadline first: the deadline must not fall after as-of either.
+    // Kind and deadline first. Petitions arrive up to as-of; their deadline may lie ahead
+    // (a deadline is not an event, so it may follow as-of).
     let mut drafts: Vec<(Day, &'static str, Day)> = (0..n)
         .map(|_| {
             let loai = ["khieu_nai", "to_cao", "kien_nghi"][rng.weighted(&[75.0, 8.0, 17.0])];
@@ -2044,7 +2045,7 @@ fn emit_don_thu<S: Sink>(
                 _ => 15,
             };
             let from = OPENING.min(ctx.as_of - 30);
-            let latest = (ctx.as_of - limit).max(from);
+            let latest = ctx.as_of.max(from);
             let received = ctx
                 .cal
                 .next_working(from + rng.int(0, i64::from(latest - from)) as Day);
@@ -2207,12 +2208,12 @@ fn emit_nhiem_vu<S: Sink>(
 ) -> Result<(), S::Error> {
     let span = (ctx.as_of - OPENING + 1).max(1);
     let n = ((TASKS_PER_YEAR * ctx.scale * f64::from(span) / 365.25).round() as usize).max(6);
-    // Deadline length first: no deadline falls after as-of.
+    // Tasks are given up to as-of; open ones have deadlines ahead of it.
     let mut drafts: Vec<(Day, Day)> = (0..n)
         .map(|_| {
             let length = rng.int(7, 45) as Day;
             let from = OPENING.min(ctx.as_of - 60);
-            let latest = (ctx.as_of - length).max(from);
+            let latest = ctx.as_of.max(from);
             let given = ctx
                 .cal
                 .prev_working(from + rng.int(0, i64::from(latest - from)) as Day);
@@ -2224,11 +2225,7 @@ fn emit_nhiem_vu<S: Sink>(
         .iter()
         .enumerate()
         .map(|(i, &(given, length))| {
-            let due = ctx
-                .cal
-                .prev_working(given + length)
-                .max(given)
-                .min(ctx.as_of);
+            let due = ctx.cal.prev_working(given + length).max(given);
             make_task(rng, ctx, org, staff, cases, index, i as i64 + 1, given, due)
         })
         .collect();
@@ -2577,10 +2574,12 @@ mod tests {
             if *name == "lich" {
                 continue;
             }
+            let cols = Table::from_name(name).expect("table").columns();
             for r in rows {
-                for v in r {
-                    if let Val::Date(d) = v {
-                        assert!(*d <= p.as_of, "{name}: {d} after as-of");
+                for (v, col) in r.iter().zip(cols) {
+                    let deadline = matches!(col.name, "han_giai_quyet" | "han_hoan_thanh");
+                    if let (Val::Date(d), false) = (v, deadline) {
+                        assert!(*d <= p.as_of, "{name}.{}: {d} after as-of", col.name);
                     }
                 }
             }
