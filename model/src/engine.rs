@@ -13,7 +13,7 @@ use crate::{Error, Result};
 
 /// Longest batch of prompt tokens run through the network at once (bounds the attention
 /// scratch memory; longer prompts are prefilled in chunks).
-const PREFILL_CHUNK: usize = 512;
+const PREFILL_CHUNK: usize = 128;
 
 /// How to load the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]

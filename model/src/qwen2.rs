@@ -71,18 +71,18 @@ impl Config {
 }
 
 struct Layer {
-    wq: QMatMul,
-    wk: QMatMul,
-    wv: QMatMul,
+    wq: Linear,
+    wk: Linear,
+    wv: Linear,
     bq: Tensor,
     bk: Tensor,
     bv: Tensor,
-    wo: QMatMul,
+    wo: Linear,
     attn_norm: Tensor,
     ffn_norm: Tensor,
-    w_gate: QMatMul,
-    w_up: QMatMul,
-    w_down: QMatMul,
+    w_gate: Linear,
+    w_up: Linear,
+    w_down: Linear,
     k_cache: Tensor,
     v_cache: Tensor,
 }
@@ -93,7 +93,7 @@ pub struct Qwen2 {
     embed: Arc<QTensor>,
     layers: Vec<Layer>,
     norm: Tensor,
-    output: QMatMul,
+    output: Linear,
     cos: Tensor,
     sin: Tensor,
     capacity: usize,
@@ -112,8 +112,31 @@ impl std::fmt::Debug for Qwen2 {
     }
 }
 
-/// Loads a weight, requantising Q5_0/Q5_1/Q4_0/Q4_1 to Q8_0 (no SIMD kernel for those here).
-fn load_matmul(g: &mut GgufFile, name: &str, device: &Device) -> Result<QMatMul> {
+/// Block of candle's repacked x86 kernels (AVX512-VNNI/AVX2 tiles): they need the inner
+/// dimension to be a multiple of it, else candle falls back to a slower per-row AVX2 path.
+const REPACK_K: usize = 256;
+
+/// A quantised weight `[n, k]`, with `pad` zero columns appended when `k` is not a multiple of
+/// [`REPACK_K`] (the input gets `pad` zeros too, which changes nothing in the product).
+struct Linear {
+    w: QMatMul,
+    pad: usize,
+}
+
+impl Linear {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if self.pad == 0 {
+            Ok(self.w.forward(x)?)
+        } else {
+            let x = x.pad_with_zeros(candle_core::D::Minus1, 0, self.pad)?;
+            Ok(self.w.forward(&x)?)
+        }
+    }
+}
+
+/// Loads a weight, requantising Q5_0/Q5_1/Q4_0/Q4_1 to Q8_0 (candle has no SIMD kernel for
+/// those on x86) and padding Q8_0 rows to a multiple of [`REPACK_K`].
+fn load_linear(g: &mut GgufFile, name: &str, device: &Device) -> Result<Linear> {
     let t = load_tensor(g, name, device)?;
     let t = match t.dtype() {
         GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q4_0 | GgmlDType::Q4_1 => {
@@ -122,7 +145,37 @@ fn load_matmul(g: &mut GgufFile, name: &str, device: &Device) -> Result<QMatMul>
         }
         _ => t,
     };
-    Ok(QMatMul::from_qtensor(t)?)
+    let (t, pad) = pad_q8_0(t, device)?;
+    Ok(Linear {
+        w: QMatMul::from_qtensor(t)?,
+        pad,
+    })
+}
+
+/// Appends zero blocks to each row of a Q8_0 matrix so that `k` is a multiple of [`REPACK_K`].
+fn pad_q8_0(t: QTensor, device: &Device) -> Result<(QTensor, usize)> {
+    let Ok((n, k)) = t.shape().dims2() else {
+        return Ok((t, 0));
+    };
+    if t.dtype() != GgmlDType::Q8_0 || k % REPACK_K == 0 || n % 16 != 0 {
+        return Ok((t, 0));
+    }
+    let k_pad = k.div_ceil(REPACK_K) * REPACK_K;
+    let block = GgmlDType::Q8_0.type_size();
+    let per_block = GgmlDType::Q8_0.block_size();
+    let row = k / per_block * block;
+    let row_pad = k_pad / per_block * block;
+    let data = t.data()?;
+    let mut out = vec![0u8; n * row_pad];
+    for (src, dst) in data.chunks_exact(row).zip(out.chunks_exact_mut(row_pad)) {
+        dst[..row].copy_from_slice(src);
+    }
+    let storage = candle_core::quantized::QStorage::from_data(
+        std::borrow::Cow::Owned(out),
+        device,
+        GgmlDType::Q8_0,
+    )?;
+    Ok((QTensor::new(storage, (n, k_pad))?, k_pad - k))
 }
 
 fn load_tensor(g: &mut GgufFile, name: &str, device: &Device) -> Result<QTensor> {
@@ -148,10 +201,13 @@ impl Qwen2 {
         let capacity = capacity.min(cfg.context_length).max(1);
         let embed = Arc::new(load_tensor(g, "token_embd.weight", &device)?);
         let output = if g.content().tensor_infos.contains_key("output.weight") {
-            load_matmul(g, "output.weight", &device)?
+            load_linear(g, "output.weight", &device)?
         } else {
             // Tied embeddings: share the quantised table.
-            QMatMul::from_arc(embed.clone())?
+            Linear {
+                w: QMatMul::from_arc(embed.clone())?,
+                pad: 0,
+            }
         };
         let norm = load_f32(g, "output_norm.weight", &device)?;
         let (cos, sin) = rope_tables(cfg.head_dim, cfg.rope_base, capacity, &device)?;
@@ -160,18 +216,18 @@ impl Qwen2 {
             let p = format!("blk.{i}");
             let cache_shape = (1, cfg.n_kv_head, capacity, cfg.head_dim);
             layers.push(Layer {
-                wq: load_matmul(g, &format!("{p}.attn_q.weight"), &device)?,
-                wk: load_matmul(g, &format!("{p}.attn_k.weight"), &device)?,
-                wv: load_matmul(g, &format!("{p}.attn_v.weight"), &device)?,
+                wq: load_linear(g, &format!("{p}.attn_q.weight"), &device)?,
+                wk: load_linear(g, &format!("{p}.attn_k.weight"), &device)?,
+                wv: load_linear(g, &format!("{p}.attn_v.weight"), &device)?,
                 bq: load_f32(g, &format!("{p}.attn_q.bias"), &device)?,
                 bk: load_f32(g, &format!("{p}.attn_k.bias"), &device)?,
                 bv: load_f32(g, &format!("{p}.attn_v.bias"), &device)?,
-                wo: load_matmul(g, &format!("{p}.attn_output.weight"), &device)?,
+                wo: load_linear(g, &format!("{p}.attn_output.weight"), &device)?,
                 attn_norm: load_f32(g, &format!("{p}.attn_norm.weight"), &device)?,
                 ffn_norm: load_f32(g, &format!("{p}.ffn_norm.weight"), &device)?,
-                w_gate: load_matmul(g, &format!("{p}.ffn_gate.weight"), &device)?,
-                w_up: load_matmul(g, &format!("{p}.ffn_up.weight"), &device)?,
-                w_down: load_matmul(g, &format!("{p}.ffn_down.weight"), &device)?,
+                w_gate: load_linear(g, &format!("{p}.ffn_gate.weight"), &device)?,
+                w_up: load_linear(g, &format!("{p}.ffn_up.weight"), &device)?,
+                w_down: load_linear(g, &format!("{p}.ffn_down.weight"), &device)?,
                 // Zeroed allocations: pages are only committed as positions are written.
                 k_cache: Tensor::zeros(cache_shape, DType::F32, &device)?,
                 v_cache: Tensor::zeros(cache_shape, DType::F32, &device)?,
