@@ -47,6 +47,7 @@
 
 pub mod bench;
 pub mod engine;
+mod gemv;
 pub mod gguf;
 pub mod qwen2;
 pub mod tokenizer;

@@ -121,10 +121,37 @@ const REPACK_K: usize = 256;
 struct Linear {
     w: QMatMul,
     pad: usize,
+    /// The weight, when it is Q4_K/Q6_K: single tokens go through [`crate::gemv`].
+    gemv: Option<Arc<QTensor>>,
 }
 
 impl Linear {
+    fn new(t: QTensor, pad: usize) -> Result<Self> {
+        let t = Arc::new(t);
+        let gemv = matches!(t.dtype(), GgmlDType::Q4K | GgmlDType::Q6K).then(|| t.clone());
+        Ok(Self {
+            w: QMatMul::from_arc(t)?,
+            pad,
+            gemv,
+        })
+    }
+
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if let Some(w) = &self.gemv {
+            let (n, k) = w.shape().dims2()?;
+            if x.elem_count() + self.pad == k {
+                let mut xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
+                xs.resize(k, 0.0);
+                let mut out = vec![0f32; n];
+                if crate::gemv::gemv(w, &xs, &mut out)? {
+                    let mut dims = x.dims().to_vec();
+                    if let Some(last) = dims.last_mut() {
+                        *last = n;
+                    }
+                    return Ok(Tensor::from_vec(out, dims, x.device())?);
+                }
+            }
+        }
         if self.pad == 0 {
             Ok(self.w.forward(x)?)
         } else {
@@ -146,10 +173,7 @@ fn load_linear(g: &mut GgufFile, name: &str, device: &Device) -> Result<Linear> 
         _ => t,
     };
     let (t, pad) = pad_q8_0(t, device)?;
-    Ok(Linear {
-        w: QMatMul::from_qtensor(t)?,
-        pad,
-    })
+    Linear::new(t, pad)
 }
 
 /// Appends zero blocks to each row of a Q8_0 matrix so that `k` is a multiple of [`REPACK_K`].
@@ -207,6 +231,8 @@ impl Qwen2 {
             Linear {
                 w: QMatMul::from_arc(embed.clone())?,
                 pad: 0,
+                gemv: matches!(embed.dtype(), GgmlDType::Q4K | GgmlDType::Q6K)
+                    .then(|| embed.clone()),
             }
         };
         let norm = load_f32(g, "output_norm.weight", &device)?;
