@@ -1,14 +1,33 @@
 //! Domain knowledge of THADS IOC that holds with no web page and no database driver.
 //!
-//! Owns: the canonical schema as data ([`schema`]), the organisation reference data — the 34
-//! provinces with their aliases and regions ([`org`]) — and, as the product grows, the Polars
-//! analytical store, the KPI engine, the Vietnamese normaliser, the NL→SQL pipeline, the SQL
-//! guard and task parsing.
+//! Owns:
+//! - [`schema`]: the canonical schema as data (tables, columns, types, codes);
+//! - [`org`]: the organisation reference data — the 34 provinces with their aliases and regions;
+//! - [`error`]: the crate's one error type, [`Error`];
+//! - `frames` (feature `analytics`): the Polars analytical store, one `DataFrame` per canonical
+//!   table, loaded at startup from driver-neutral columns and kept current by micro-batches;
+//! - `kpi` (feature `analytics`): every KPI formula and overdue rule of DOMAIN.md §3–§4 as
+//!   named Polars expressions and lazy pipelines, at the levels country, region, province,
+//!   office and officer, with monthly series, and `kpi::compute_snapshot` for the dashboards.
+//!
+//! As the product grows: the Vietnamese normaliser, the NL→SQL pipeline, the SQL guard and task
+//! parsing.
 //!
 //! Never contains: HTTP, Leptos, sqlx. The `server` crate moves rows between the store and
 //! these types; the `app` crate shows them.
 //!
-//! Tests: `cargo test -p queries` (unit tests only, no I/O).
+//! Features: `analytics` (off by default) pulls in Polars and enables `frames` and `kpi`, so
+//! crates that only need the schema and the org data build without it.
+//!
+//! Tests: `cargo test -p queries` (unit tests only, no I/O); with the KPI engine:
+//! `cargo test -p queries --features analytics`.
 
+pub mod error;
+#[cfg(feature = "analytics")]
+pub mod frames;
+#[cfg(feature = "analytics")]
+pub mod kpi;
 pub mod org;
 pub mod schema;
+
+pub use error::{Error, Result};
