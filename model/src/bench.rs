@@ -1,6 +1,6 @@
 //! `ioc bench model`: load time, prefill and generation speed on a fixed prompt.
 //!
-//! The prompt is [`PROMPT`] (`src/bench_prompt.txt`, ~800 tokens once wrapped in ChatML with
+//! The prompt is [`PROMPT`] (`src/bench_prompt.txt`, 830 tokens once wrapped in ChatML with
 //! the template's default system message); 128 tokens are generated greedily from an empty KV
 //! cache. The same text is fed to llama.cpp by `model/benches/llama_cpp_bench.py` for the
 //! comparison in `docs/benchmarks/model.md`.
@@ -44,7 +44,7 @@ pub fn prompt_text(engine: &Engine) -> String {
     engine.tokenizer().chat().prompt(None, PROMPT)
 }
 
-/// Loads `path` with `threads` (None: candle's default) and runs the benchmark.
+/// Loads `path` with `threads` (None: the [`EngineOptions`] default, 1) and runs the benchmark.
 ///
 /// # Errors
 /// Loading or generation errors.
@@ -52,7 +52,7 @@ pub fn run(path: &Path, threads: Option<usize>) -> Result<BenchReport> {
     let mut engine = Engine::load(
         path,
         EngineOptions {
-            threads,
+            threads: threads.or(EngineOptions::default().threads),
             ..EngineOptions::default()
         },
     )?;

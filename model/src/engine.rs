@@ -21,6 +21,10 @@ pub struct EngineOptions {
     /// CPU threads for candle's kernels. `None` keeps candle's default (physical cores, or
     /// `CANDLE_NUM_THREADS`). candle reads the count once per process, at the first kernel
     /// call, so only the first engine loaded in a process can set it.
+    ///
+    /// Default `Some(1)`: candle's pool spin-waits at every op, so on a 2-core machine that is
+    /// also serving requests or building, 2 threads collapse (measured 4 tok/s instead of 35);
+    /// on an idle machine 2 threads are ~1.5× faster (docs/benchmarks/model.md).
     pub threads: Option<usize>,
     /// KV-cache capacity in tokens (prefix + question + answer).
     pub context: usize,
@@ -29,7 +33,7 @@ pub struct EngineOptions {
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
-            threads: None,
+            threads: Some(1),
             context: 4096,
         }
     }

@@ -72,8 +72,8 @@ fn gemv_typed<T: PlainBlock>(w: &QTensor, x: &[f32], out: &mut [f32]) -> Result<
 fn view<T: PlainBlock>(bytes: &[u8]) -> Option<&[T]> {
     let size = std::mem::size_of::<T>();
     if size == 0
-        || bytes.len() % size != 0
-        || (bytes.as_ptr() as usize) % std::mem::align_of::<T>() != 0
+        || !bytes.len().is_multiple_of(size)
+        || !(bytes.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>())
     {
         return None;
     }

@@ -9,6 +9,8 @@
 //! - [`qwen2`]: our copy of candle-transformers' quantized Qwen2 forward pass, changed to keep a
 //!   preallocated KV cache that can be rewound to the prefilled prompt prefix, to look up token
 //!   embeddings from the quantised table, and to requantise Q5_0 tensors to Q8_0 at load.
+//! - `gemv` (private): the single-token matrix-vector product on GGUF Q4_K/Q6_K blocks used
+//!   while decoding (faster than candle's repacked tiles for one token).
 //! - [`engine`]: [`Engine`] — load once, prefill a fixed prompt prefix once
 //!   ([`Engine::set_prefix`]), then greedy generation with streaming, stop strings, a token
 //!   budget and a constrained-decoding hook ([`GenRequest::allowed`]).
