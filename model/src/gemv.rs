@@ -27,9 +27,107 @@ impl PlainBlock for BlockQ6K {}
 /// (other dtype, shape or alignment) and the caller should use candle's matmul.
 pub(crate) fn gemv(w: &QTensor, x: &[f32], out: &mut [f32]) -> Result<bool> {
     match w.dtype() {
-        GgmlDType::Q4K => gemv_typed::<BlockQ4K>(w, x, out),
+        GgmlDType::Q4K => {
+            if gemv_q4k_vnni(w, x, out)? {
+                return Ok(true);
+            }
+            gemv_typed::<BlockQ4K>(w, x, out)
+        }
         GgmlDType::Q6K => gemv_typed::<BlockQ6K>(w, x, out),
         _ => Ok(false),
+    }
+}
+
+/// Bytes of one Q4_K block: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles.
+const Q4K_BLOCK: usize = 144;
+
+/// Q4_K × activation with the AVX512-VNNI kernel of [`x86`]; `Ok(false)` when unavailable.
+fn gemv_q4k_vnni(w: &QTensor, x: &[f32], out: &mut [f32]) -> Result<bool> {
+    let Ok((n, k)) = w.shape().dims2() else {
+        return Ok(false);
+    };
+    if w.dtype() != GgmlDType::Q4K
+        || x.len() != k
+        || out.len() != n
+        || !k.is_multiple_of(256)
+        || !x86::has_vnni()
+    {
+        return Ok(false);
+    }
+    let data = w.data()?;
+    let row_bytes = k / 256 * Q4K_BLOCK;
+    if data.len() != n * row_bytes {
+        return Ok(false);
+    }
+    let act = Q8Act::new(x);
+    let items: Vec<Mutex<&mut [f32]>> = out.chunks_mut(ROWS_PER_ITEM).map(Mutex::new).collect();
+    candle_core::utils::barrier_pool().execute_chunked(items.len(), |range| {
+        for item in range {
+            let Some(slot) = items.get(item) else {
+                continue;
+            };
+            let mut dst = slot.lock().unwrap_or_else(|e| e.into_inner());
+            let first = item * ROWS_PER_ITEM;
+            let rows = &data[first * row_bytes..(first + dst.len()) * row_bytes];
+            x86::rows_q4k(rows, row_bytes, &act, &mut dst);
+        }
+    });
+    Ok(true)
+}
+
+/// The activation quantised as ggml's Q8_K (same rounding as candle), laid out for the
+/// Q4_K kernel: per 256-block, `qs` reordered so each 64-byte load lines up with the low or
+/// high nibbles of a 64-byte load of weights, and the sum of each 32-value sub-block.
+struct Q8Act {
+    d: Vec<f32>,
+    /// Per block: [lo0, hi0, lo1, hi1], 64 bytes each (see [`Q8Act::new`]).
+    qs: Vec<i8>,
+    /// Per block: 16 i32, lanes 8..16 = sums of sub-blocks 0..8 (lanes 0..8 zero), so one
+    /// multiply with the unpacked [scales | mins] vector gives the min terms.
+    sums: Vec<i32>,
+}
+
+impl Q8Act {
+    fn new(x: &[f32]) -> Self {
+        let nb = x.len() / 256;
+        let mut d = vec![0f32; nb];
+        let mut qs = vec![0i8; nb * 256];
+        let mut sums = vec![0i32; nb * 16];
+        let mut q = [0i8; 256];
+        for b in 0..nb {
+            let xs = &x[b * 256..(b + 1) * 256];
+            let (mut max, mut amax) = (0f32, 0f32);
+            for &v in xs {
+                if amax < v.abs() {
+                    amax = v.abs();
+                    max = v;
+                }
+            }
+            if amax == 0.0 {
+                q = [0; 256];
+            } else {
+                let iscale = -127f32 / max;
+                for (qi, &v) in q.iter_mut().zip(xs) {
+                    *qi = (iscale * v).round().clamp(-128.0, 127.0) as i8;
+                }
+                d[b] = 1.0 / iscale;
+            }
+            for (j, s) in sums[b * 16 + 8..b * 16 + 16].iter_mut().enumerate() {
+                *s = q[j * 32..(j + 1) * 32].iter().map(|&v| i32::from(v)).sum();
+            }
+            // Nibble chunk c (32 weight bytes) holds values 64c..64c+32 (low) and
+            // 64c+32..64c+64 (high); a 64-byte load covers chunks 2p and 2p+1.
+            let out = &mut qs[b * 256..(b + 1) * 256];
+            for p in 0..2 {
+                let base = 128 * p;
+                let dst = &mut out[128 * p..128 * (p + 1)];
+                dst[0..32].copy_from_slice(&q[base..base + 32]);
+                dst[32..64].copy_from_slice(&q[base + 64..base + 96]);
+                dst[64..96].copy_from_slice(&q[base + 32..base + 64]);
+                dst[96..128].copy_from_slice(&q[base + 96..base + 128]);
+            }
+        }
+        Self { d, qs, sums }
     }
 }
 
@@ -67,6 +165,106 @@ fn gemv_typed<T: PlainBlock>(w: &QTensor, x: &[f32], out: &mut [f32]) -> Result<
     Ok(true)
 }
 
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)] // SIMD intrinsics; the one unsafe call states its invariant
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::{Q8Act, Q4K_BLOCK};
+
+    pub(super) fn has_vnni() -> bool {
+        is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vnni")
+            && is_x86_feature_detected!("f16c")
+    }
+
+    /// `dst[r] = row r · x` for Q4_K rows of `row_bytes` bytes.
+    pub(super) fn rows_q4k(rows: &[u8], row_bytes: usize, act: &Q8Act, dst: &mut [f32]) {
+        let nb = act.d.len();
+        assert!(has_vnni(), "caller checks has_vnni");
+        assert_eq!(rows.len(), dst.len() * row_bytes);
+        assert_eq!(row_bytes, nb * Q4K_BLOCK);
+        assert_eq!(act.qs.len(), nb * 256);
+        assert_eq!(act.sums.len(), nb * 16);
+        for (row, o) in rows.chunks_exact(row_bytes).zip(dst.iter_mut()) {
+            // SAFETY: the CPU has avx512f/bw/vnni and f16c (asserted above); `row` holds `nb`
+            // whole blocks and `act` `nb` blocks, so every load below stays in bounds.
+            *o = unsafe { row_q4k(row, act) };
+        }
+    }
+
+    /// The 8 scales and 8 mins of a Q4_K block (ggml's 6-bit packing at `p`, 12 bytes) as
+    /// 16 i32 lanes: scales 0..8 then mins 0..8.
+    #[inline(always)]
+    unsafe fn scales_mins(p: *const u8) -> __m512i {
+        const KMASK1: u32 = 0x3f3f_3f3f;
+        const KMASK2: u32 = 0x0f0f_0f0f;
+        const KMASK3: u32 = 0x0303_0303;
+        let u0 = std::ptr::read_unaligned(p as *const u32).to_le();
+        let u1 = std::ptr::read_unaligned(p.add(4) as *const u32).to_le();
+        let u2 = std::ptr::read_unaligned(p.add(8) as *const u32).to_le();
+        let u3 = ((u2 >> 4) & KMASK2) | (((u1 >> 6) & KMASK3) << 4);
+        let m = u1 & KMASK1;
+        let s1 = (u2 & KMASK2) | (((u0 >> 6) & KMASK3) << 4);
+        let s0 = u0 & KMASK1;
+        _mm512_cvtepu8_epi32(_mm_set_epi32(u3 as i32, m as i32, s1 as i32, s0 as i32))
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,f16c")]
+    unsafe fn row_q4k(row: &[u8], act: &Q8Act) -> f32 {
+        let m4 = _mm512_set1_epi8(0x0F);
+        // Lane patterns: [scale a ×8, scale b ×8] for lo0, hi0, lo1, hi1.
+        let idx = [
+            _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2),
+            _mm512_setr_epi32(1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3),
+            _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6),
+            _mm512_setr_epi32(5, 5, 5, 5, 5, 5, 5, 5, 7, 7, 7, 7, 7, 7, 7, 7),
+        ];
+        let mut acc = _mm512_setzero_ps();
+        let mut acc_min = _mm512_setzero_ps();
+        for (b, blk) in row.chunks_exact(Q4K_BLOCK).enumerate() {
+            let dy = *act.d.get_unchecked(b);
+            let dd = _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from_le_bytes([
+                blk[0], blk[1], blk[2], blk[3],
+            ])));
+            let d = _mm_cvtss_f32(dd) * dy;
+            let dmin = _mm_cvtss_f32(_mm_movehdup_ps(dd)) * dy;
+            let sm = scales_mins(blk.as_ptr().add(4));
+            let qs = blk.as_ptr().add(16);
+            let y = act.qs.as_ptr().add(b * 256);
+            let mut isum = _mm512_setzero_si512();
+            for p in 0..2 {
+                let w = _mm512_loadu_si512(qs.add(64 * p) as *const _);
+                let lo = _mm512_and_si512(w, m4);
+                let hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+                let ylo = _mm512_loadu_si512(y.add(128 * p) as *const _);
+                let yhi = _mm512_loadu_si512(y.add(128 * p + 64) as *const _);
+                let dlo = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, ylo);
+                let dhi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), hi, yhi);
+                let slo = _mm512_permutexvar_epi32(idx[2 * p], sm);
+                let shi = _mm512_permutexvar_epi32(idx[2 * p + 1], sm);
+                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dlo, slo));
+                isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(dhi, shi));
+            }
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d), acc);
+            // Lanes 8..16 of `sm` are the mins, of `sums` the sub-block sums (0..8 are zero).
+            let sums = _mm512_loadu_si512(act.sums.as_ptr().add(b * 16) as *const _);
+            let mins = _mm512_cvtepi32_ps(_mm512_mullo_epi32(sm, sums));
+            acc_min = _mm512_fmadd_ps(mins, _mm512_set1_ps(dmin), acc_min);
+        }
+        _mm512_reduce_add_ps(acc) - _mm512_reduce_add_ps(acc_min)
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod x86 {
+    pub(super) fn has_vnni() -> bool {
+        false
+    }
+    pub(super) fn rows_q4k(_: &[u8], _: usize, _: &super::Q8Act, _: &mut [f32]) {}
+}
+
 /// Views the bytes of a quantised tensor as its blocks (None if misaligned or ragged).
 #[allow(unsafe_code)] // the one cast candle's public API lacks; checked below
 fn view<T: PlainBlock>(bytes: &[u8]) -> Option<&[T]> {
@@ -87,6 +285,28 @@ fn view<T: PlainBlock>(bytes: &[u8]) -> Option<&[T]> {
 mod tests {
     use super::*;
     use candle_core::{Device, Module, Tensor};
+
+    #[test]
+    fn q4k_vnni_matches_candle_vec_dot() {
+        let dev = Device::Cpu;
+        let (n, k) = (70, 1536);
+        let w: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919) % 113) as f32 / 50.0 - 1.1)
+            .collect();
+        let x: Vec<f32> = (0..k).map(|i| ((i * 31) % 17) as f32 / 8.0 - 1.0).collect();
+        let q =
+            QTensor::quantize(&Tensor::from_vec(w, (n, k), &dev).unwrap(), GgmlDType::Q4K).unwrap();
+        let mut fast = vec![0f32; n];
+        if !gemv_q4k_vnni(&q, &x, &mut fast).unwrap() {
+            eprintln!("no AVX512-VNNI here: kernel not exercised");
+            return;
+        }
+        let mut reference = vec![0f32; n];
+        assert!(gemv_typed::<BlockQ4K>(&q, &x, &mut reference).unwrap());
+        for (a, b) in fast.iter().zip(&reference) {
+            assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
 
     #[test]
     fn matches_candle_matmul() {
