@@ -4,7 +4,9 @@
 //! token that tile format reads a third more bytes than the GGUF blocks (unpacked f32 scales)
 //! and decode is memory-bound, so here rows are dotted directly against the activation
 //! quantised once to Q8_K, with candle's own AVX2 `vec_dot` kernels (public, safe, runtime
-//! dispatched), spread over candle's thread pool. Q8_0 stays on candle's tile kernel: its
+//! dispatched), spread over candle's thread pool. Where the CPU has AVX512-VNNI, Q4_K and
+//! Q8_0 use the kernels of this module instead (measured faster: 1.5B decode 18 → 21–24 tok/s,
+//! 0.5B 36 → 41); Q8_0 rows padded for candle's tile kernel are read without the padding. Q8_0 stays on candle's tile kernel: its
 //! AVX2 `vec_dot` converts scales one by one and measured slower (0.5B: 21 vs 38 tok/s).
 
 use std::sync::Mutex;
@@ -36,6 +38,62 @@ pub(crate) fn gemv(w: &QTensor, x: &[f32], out: &mut [f32]) -> Result<bool> {
         GgmlDType::Q6K => gemv_typed::<BlockQ6K>(w, x, out),
         _ => Ok(false),
     }
+}
+
+/// Whether this CPU runs the AVX512-VNNI kernels of this module.
+pub(crate) fn has_vnni_kernels() -> bool {
+    x86::has_vnni()
+}
+
+/// Bytes of one Q8_0 block: f16 scale, 32 signed bytes.
+const Q8_0_BLOCK: usize = 34;
+
+/// `out = W[:, ..x.len()] · x` for a Q8_0 weight `[n, k_stored]` with the AVX512-VNNI kernel:
+/// columns past `x.len()` are zero padding (see `qwen2::pad_q8_0`) and are not read.
+/// `Ok(false)` when unavailable.
+pub(crate) fn gemv_q8_0(w: &QTensor, x: &[f32], out: &mut [f32]) -> Result<bool> {
+    let Ok((n, k_stored)) = w.shape().dims2() else {
+        return Ok(false);
+    };
+    let k = x.len();
+    if w.dtype() != GgmlDType::Q8_0
+        || k > k_stored
+        || !k_stored.is_multiple_of(32)
+        || out.len() != n
+        || !k.is_multiple_of(64)
+        || !x86::has_vnni()
+    {
+        return Ok(false);
+    }
+    let data = w.data()?;
+    let row_bytes = k_stored / 32 * Q8_0_BLOCK;
+    if data.len() != n * row_bytes {
+        return Ok(false);
+    }
+    // Activation as Q8_0: one scale per 32 values, symmetric rounding.
+    let mut xq = vec![0i8; k];
+    let mut xd = vec![0f32; k / 32];
+    for ((src, dst), d) in x.chunks_exact(32).zip(xq.chunks_exact_mut(32)).zip(&mut xd) {
+        let amax = src.iter().fold(0f32, |m, v| m.max(v.abs()));
+        *d = amax / 127.0;
+        let inv = if amax > 0.0 { 127.0 / amax } else { 0.0 };
+        for (q, v) in dst.iter_mut().zip(src) {
+            *q = (v * inv).round() as i8;
+        }
+    }
+    let items: Vec<Mutex<&mut [f32]>> = out.chunks_mut(ROWS_PER_ITEM).map(Mutex::new).collect();
+    candle_core::utils::barrier_pool().execute_chunked(items.len(), |range| {
+        for item in range {
+            let Some(slot) = items.get(item) else {
+                continue;
+            };
+            let mut dst = slot.lock().unwrap_or_else(|e| e.into_inner());
+            let first = item * ROWS_PER_ITEM;
+            let rows = &data[first * row_bytes..(first + dst.len()) * row_bytes];
+            x86::rows_q8_0(rows, row_bytes, &xq, &xd, &mut dst);
+        }
+    });
+    Ok(true)
 }
 
 /// Bytes of one Q4_K block: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles.
@@ -170,11 +228,12 @@ fn gemv_typed<T: PlainBlock>(w: &QTensor, x: &[f32], out: &mut [f32]) -> Result<
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{Q8Act, Q4K_BLOCK};
+    use super::{Q8Act, Q4K_BLOCK, Q8_0_BLOCK};
 
     pub(super) fn has_vnni() -> bool {
         is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vl")
             && is_x86_feature_detected!("avx512vnni")
             && is_x86_feature_detected!("f16c")
     }
@@ -192,6 +251,61 @@ mod x86 {
             // whole blocks and `act` `nb` blocks, so every load below stays in bounds.
             *o = unsafe { row_q4k(row, act) };
         }
+    }
+
+    /// `dst[r] = row r · x` for Q8_0 rows of `row_bytes` bytes (of which the first `xd.len()`
+    /// blocks are used), `x` as Q8_0 (`xq`, `xd`).
+    pub(super) fn rows_q8_0(rows: &[u8], row_bytes: usize, xq: &[i8], xd: &[f32], dst: &mut [f32]) {
+        let nb = xd.len();
+        assert!(has_vnni(), "caller checks has_vnni");
+        assert_eq!(rows.len(), dst.len() * row_bytes);
+        assert!(nb * Q8_0_BLOCK <= row_bytes);
+        assert_eq!(xq.len(), nb * 32);
+        assert!(nb.is_multiple_of(2));
+        for (row, o) in rows.chunks_exact(row_bytes).zip(dst.iter_mut()) {
+            // SAFETY: the CPU has avx512f/bw/vl/vnni and f16c (asserted above); `row` holds at
+            // least `nb` whole blocks and `xq` `nb * 32` bytes, so every load stays in bounds.
+            *o = unsafe { row_q8_0(row, xq, xd) };
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c")]
+    unsafe fn row_q8_0(row: &[u8], xq: &[i8], xd: &[f32]) -> f32 {
+        let nb = xd.len();
+        let p = row.as_ptr();
+        let x = xq.as_ptr();
+        let mut acc = [_mm256_setzero_ps(), _mm256_setzero_ps()];
+        let mut b = 0;
+        while b < nb {
+            let pa = p.add(b * Q8_0_BLOCK);
+            let pb = pa.add(Q8_0_BLOCK);
+            let da = u32::from(std::ptr::read_unaligned(pa as *const u16));
+            let db = u32::from(std::ptr::read_unaligned(pb as *const u16));
+            let dd = _mm_cvtph_ps(_mm_cvtsi32_si128((da | (db << 16)) as i32));
+            let wa = _mm256_loadu_si256(pa.add(2) as *const __m256i);
+            let wb = _mm256_loadu_si256(pb.add(2) as *const __m256i);
+            let xa = _mm256_loadu_si256(x.add(b * 32) as *const __m256i);
+            let xb = _mm256_loadu_si256(x.add(b * 32 + 32) as *const __m256i);
+            let ia = _mm256_dpbusd_epi32(
+                _mm256_setzero_si256(),
+                _mm256_abs_epi8(wa),
+                _mm256_sign_epi8(xa, wa),
+            );
+            let ib = _mm256_dpbusd_epi32(
+                _mm256_setzero_si256(),
+                _mm256_abs_epi8(wb),
+                _mm256_sign_epi8(xb, wb),
+            );
+            let sa = _mm_cvtss_f32(dd) * *xd.get_unchecked(b);
+            let sb = _mm_cvtss_f32(_mm_movehdup_ps(dd)) * *xd.get_unchecked(b + 1);
+            acc[0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ia), _mm256_set1_ps(sa), acc[0]);
+            acc[1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ib), _mm256_set1_ps(sb), acc[1]);
+            b += 2;
+        }
+        let v = _mm256_add_ps(acc[0], acc[1]);
+        let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
     }
 
     /// The 8 scales and 8 mins of a Q4_K block (ggml's 6-bit packing at `p`, 12 bytes) as
@@ -263,6 +377,7 @@ mod x86 {
         false
     }
     pub(super) fn rows_q4k(_: &[u8], _: usize, _: &super::Q8Act, _: &mut [f32]) {}
+    pub(super) fn rows_q8_0(_: &[u8], _: usize, _: &[i8], _: &[f32], _: &mut [f32]) {}
 }
 
 /// Views the bytes of a quantised tensor as its blocks (None if misaligned or ragged).
@@ -305,6 +420,37 @@ mod tests {
         assert!(gemv_typed::<BlockQ4K>(&q, &x, &mut reference).unwrap());
         for (a, b) in fast.iter().zip(&reference) {
             assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn q8_0_vnni_matches_candle() {
+        let dev = Device::Cpu;
+        let (n, k) = (70, 896);
+        let w: Vec<f32> = (0..n * k)
+            .map(|i| ((i * 7919) % 113) as f32 / 50.0 - 1.1)
+            .collect();
+        let x: Vec<f32> = (0..k).map(|i| ((i * 31) % 17) as f32 / 8.0 - 1.0).collect();
+        let wt = Tensor::from_vec(w, (n, k), &dev).unwrap();
+        let q = QTensor::quantize(&wt, GgmlDType::Q8_0).unwrap();
+        let mut fast = vec![0f32; n];
+        if !gemv_q8_0(&q, &x, &mut fast).unwrap() {
+            eprintln!("no AVX512-VNNI here: kernel not exercised");
+            return;
+        }
+        // candle's own Q8_0 path quantises the activation the same way (k = 896 is not a
+        // multiple of 256, so it does not use its tile kernel here).
+        let mm = candle_core::quantized::QMatMul::from_qtensor(q).unwrap();
+        let xt = Tensor::from_vec(x, (1, k), &dev).unwrap();
+        let want: Vec<f32> = mm
+            .forward(&xt)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        for (a, b) in fast.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{a} vs {b}");
         }
     }
 

@@ -137,6 +137,20 @@ impl Linear {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if let QMatMul::QTensor(w) = &self.w {
+            let (n, k) = w.shape().dims2()?;
+            if w.dtype() == GgmlDType::Q8_0 && x.elem_count() + self.pad == k {
+                let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
+                let mut out = vec![0f32; n];
+                if crate::gemv::gemv_q8_0(w, &xs, &mut out)? {
+                    let mut dims = x.dims().to_vec();
+                    if let Some(last) = dims.last_mut() {
+                        *last = n;
+                    }
+                    return Ok(Tensor::from_vec(out, dims, x.device())?);
+                }
+            }
+        }
         if let Some(w) = &self.gemv {
             let (n, k) = w.shape().dims2()?;
             if x.elem_count() + self.pad == k {
@@ -164,6 +178,12 @@ impl Linear {
 /// Loads a weight, requantising Q5_0/Q5_1/Q4_0/Q4_1 to Q8_0 (candle has no SIMD kernel for
 /// those on x86) and padding Q8_0 rows to a multiple of [`REPACK_K`].
 fn load_linear(g: &mut GgufFile, name: &str, device: &Device) -> Result<Linear> {
+    load_linear_with(g, name, device, true)
+}
+
+/// As [`load_linear`]; `pad: false` keeps Q8_0 rows as they are (for weights only ever
+/// multiplied by one token, which never reach candle's tile kernel).
+fn load_linear_with(g: &mut GgufFile, name: &str, device: &Device, pad: bool) -> Result<Linear> {
     let t = load_tensor(g, name, device)?;
     let t = match t.dtype() {
         GgmlDType::Q5_0 | GgmlDType::Q5_1 | GgmlDType::Q4_0 | GgmlDType::Q4_1 => {
@@ -172,7 +192,7 @@ fn load_linear(g: &mut GgufFile, name: &str, device: &Device) -> Result<Linear> 
         }
         _ => t,
     };
-    let (t, pad) = pad_q8_0(t, device)?;
+    let (t, pad) = if pad { pad_q8_0(t, device)? } else { (t, 0) };
     Linear::new(t, pad)
 }
 
@@ -225,7 +245,14 @@ impl Qwen2 {
         let capacity = capacity.min(cfg.context_length).max(1);
         let embed = Arc::new(load_tensor(g, "token_embd.weight", &device)?);
         let output = if g.content().tensor_infos.contains_key("output.weight") {
-            load_linear(g, "output.weight", &device)?
+            // Only ever applied to the last position: with the VNNI kernel, no padding and
+            // no tile copy (-300 MB for the 0.5B).
+            load_linear_with(
+                g,
+                "output.weight",
+                &device,
+                !crate::gemv::has_vnni_kernels(),
+            )?
         } else {
             // Tied embeddings: share the quantised table.
             Linear {
