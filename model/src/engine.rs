@@ -11,6 +11,10 @@ use crate::qwen2::{argmax, Qwen2};
 use crate::tokenizer::Tokenizer;
 use crate::{Error, Result};
 
+/// Allowed sets up to this size are scored from their own rows of the output matrix
+/// ([`Qwen2::logits_for`]) instead of computing all logits.
+const PARTIAL_LOGITS_MAX: usize = 2048;
+
 /// Longest batch of prompt tokens run through the network at once (bounds the attention
 /// scratch memory; longer prompts are prefilled in chunks).
 const PREFILL_CHUNK: usize = 128;
@@ -140,8 +144,8 @@ pub(crate) fn rate(n: usize, s: f64) -> f64 {
 
 struct Prefix {
     ids: Vec<u32>,
-    /// Logits after the last prefix token (for an empty suffix).
-    logits: Option<Tensor>,
+    /// Hidden state after the last prefix token (for an empty suffix).
+    hidden: Option<Tensor>,
     /// Whether the KV cache positions `0..ids.len()` hold this prefix.
     cached: bool,
 }
@@ -198,7 +202,7 @@ impl Engine {
             tokenizer,
             prefix: Prefix {
                 ids: Vec::new(),
-                logits: None,
+                hidden: None,
                 cached: true,
             },
             path: path.to_path_buf(),
@@ -255,7 +259,7 @@ impl Engine {
         }
         self.prefix = Prefix {
             ids,
-            logits: None,
+            hidden: None,
             cached: false,
         };
         self.prefill_prefix()?;
@@ -267,15 +271,15 @@ impl Engine {
     pub fn clear_cache(&mut self) {
         self.model.truncate(0);
         self.prefix.cached = self.prefix.ids.is_empty();
-        self.prefix.logits = None;
+        self.prefix.hidden = None;
     }
 
     fn prefill_prefix(&mut self) -> Result<()> {
         let start = Instant::now();
         self.model.truncate(0);
         let ids = self.prefix.ids.clone();
-        let logits = self.prefill(&ids)?;
-        self.prefix.logits = logits;
+        let hidden = self.prefill(&ids)?;
+        self.prefix.hidden = hidden;
         self.prefix.cached = true;
         let s = start.elapsed().as_secs_f64();
         tracing::info!(
@@ -286,13 +290,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Runs `ids` in chunks; the logits of the last one (None when `ids` is empty).
+    /// Runs `ids` in chunks; the hidden state of the last one (None when `ids` is empty).
     fn prefill(&mut self, ids: &[u32]) -> Result<Option<Tensor>> {
-        let mut logits = None;
+        let mut hidden = None;
         for chunk in ids.chunks(PREFILL_CHUNK) {
-            logits = Some(self.model.forward(chunk)?);
+            hidden = Some(self.model.forward_hidden(chunk)?);
         }
-        Ok(logits)
+        Ok(hidden)
     }
 
     /// Generates greedily after prefix + `req.prompt_suffix`, calling `on_token` with each
@@ -337,20 +341,20 @@ impl Engine {
             });
         }
         let start = Instant::now();
-        let (cached_tokens, logits) = if self.prefix.cached {
+        let (cached_tokens, hidden) = if self.prefix.cached {
             self.model.truncate(prefix_len);
-            let logits = if suffix.is_empty() {
-                self.prefix.logits.clone()
+            let hidden = if suffix.is_empty() {
+                self.prefix.hidden.clone()
             } else {
                 self.prefill(&suffix)?
             };
-            (prefix_len, logits)
+            (prefix_len, hidden)
         } else {
             self.model.truncate(0);
             let all: Vec<u32> = self.prefix.ids.iter().chain(&suffix).copied().collect();
             (0, self.prefill(&all)?)
         };
-        let mut logits = match logits {
+        let mut hidden = match hidden {
             Some(l) => l,
             None => return Err(Error::Tokenizer("empty prompt".into())),
         };
@@ -368,10 +372,17 @@ impl Engine {
                 Some(f) => f(&tokens),
                 None => AllowedSet::All,
             };
-            let values: Vec<f32> = logits.to_vec1()?;
             let next = match &allowed {
-                AllowedSet::All => argmax(&values, None),
-                AllowedSet::Only(ids) => argmax(&values, Some(ids)),
+                AllowedSet::All => argmax(&self.model.logits(&hidden)?.to_vec1()?, None),
+                AllowedSet::Only(ids) if ids.len() <= PARTIAL_LOGITS_MAX => {
+                    let mut ids = ids.clone();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids.retain(|&i| (i as usize) < self.tokenizer.vocab_size());
+                    let values = self.model.logits_for(&hidden, &ids)?;
+                    argmax(&values, None).and_then(|i| ids.get(i as usize).copied())
+                }
+                AllowedSet::Only(ids) => argmax(&self.model.logits(&hidden)?.to_vec1()?, Some(ids)),
             }
             .ok_or(Error::NothingAllowed(tokens.len()))?;
             if eos.contains(&next) {
@@ -392,7 +403,7 @@ impl Engine {
                 }
             }
             if tokens.len() < req.max_tokens {
-                logits = self.model.forward(&[next])?;
+                hidden = self.model.forward_hidden(&[next])?;
             }
         };
         if matches!(finish, FinishReason::Eos | FinishReason::Length) {

@@ -331,6 +331,53 @@ impl Qwen2 {
     /// # Errors
     /// When the cache would overflow, or a tensor operation fails.
     pub fn forward(&mut self, ids: &[u32]) -> Result<Tensor> {
+        let h = self.forward_hidden(ids)?;
+        self.logits(&h)
+    }
+
+    /// Logits (`[vocab]`) from a hidden state returned by [`Qwen2::forward_hidden`].
+    ///
+    /// # Errors
+    /// A tensor operation fails.
+    pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        Ok(self.output.forward(hidden)?.flatten_all()?)
+    }
+
+    /// Logits of the tokens `ids` only (same order), from dequantised rows of the output
+    /// matrix: for constrained decoding with a small allowed set this skips most of the
+    /// largest matmul. The activation stays f32, so values can differ from [`Qwen2::logits`]
+    /// in the last digits.
+    ///
+    /// # Errors
+    /// An id beyond the vocabulary, or a tensor operation fails.
+    pub fn logits_for(&self, hidden: &Tensor, ids: &[u32]) -> Result<Vec<f32>> {
+        let QMatMul::QTensor(w) = &self.output.w else {
+            let full: Vec<f32> = self.logits(hidden)?.to_vec1()?;
+            return ids
+                .iter()
+                .map(|&i| {
+                    full.get(i as usize).copied().ok_or_else(|| {
+                        candle_core::Error::Msg(format!("token id {i} out of range")).into()
+                    })
+                })
+                .collect();
+        };
+        let vocab = w.shape().dims2()?.0;
+        if let Some(&bad) = ids.iter().find(|&&i| i as usize >= vocab) {
+            return Err(candle_core::Error::Msg(format!("token id {bad} out of range")).into());
+        }
+        let idx = Tensor::new(ids, &self.device)?;
+        let rows = w.embedding(&idx)?.narrow(1, 0, self.cfg.hidden)?; // drop any padding
+        let h = hidden.flatten_all()?.reshape((self.cfg.hidden, 1))?;
+        Ok(rows.matmul(&h)?.flatten_all()?.to_vec1()?)
+    }
+
+    /// Runs `ids` like [`Qwen2::forward`] and returns the final normalised hidden state of the
+    /// last position (`[1, 1, hidden]`) instead of logits.
+    ///
+    /// # Errors
+    /// When the cache would overflow, or a tensor operation fails.
+    pub fn forward_hidden(&mut self, ids: &[u32]) -> Result<Tensor> {
         let seq = ids.len();
         let pos = self.len;
         if seq == 0 || pos + seq > self.capacity {
@@ -411,9 +458,7 @@ impl Qwen2 {
         }
         self.len = kv_len;
         let last = x.narrow(1, seq - 1, 1)?;
-        let last = candle_nn::ops::rms_norm(&last, &self.norm, eps)?;
-        let logits = self.output.forward(&last)?;
-        Ok(logits.flatten_all()?)
+        Ok(candle_nn::ops::rms_norm(&last, &self.norm, eps)?)
     }
 }
 

@@ -268,3 +268,34 @@ fn worker_streams_and_answers_busy_when_full() {
     drop(handle);
     join.join().unwrap();
 }
+
+#[test]
+fn partial_logits_match_full_logits() {
+    // Constrained decoding scores small allowed sets from their own output rows.
+    let mut gguf = GgufFile::open(&model_path()).unwrap();
+    let tok = Tokenizer::from_gguf(&gguf).unwrap();
+    let mut m = model::qwen2::Qwen2::load(&mut gguf, 256).unwrap();
+    let ids = tok
+        .encode(&tok.chat().prompt(Some(SYSTEM), "How many cases are there?"))
+        .unwrap();
+    let h = m.forward_hidden(&ids).unwrap();
+    let full: Vec<f32> = m.logits(&h).unwrap().to_vec1().unwrap();
+    let mut order: Vec<u32> = (0..full.len() as u32).collect();
+    order.sort_by(|a, b| full[*b as usize].total_cmp(&full[*a as usize]));
+    let mut probe: Vec<u32> = order[..10].to_vec();
+    probe.extend([0, 15, 220, 1000, 50_000, 151_000]);
+    let part = m.logits_for(&h, &probe).unwrap();
+    for (&id, &p) in probe.iter().zip(&part) {
+        let f = full[id as usize];
+        assert!(
+            (p - f).abs() <= 0.15 + 0.01 * f.abs(),
+            "token {id}: partial {p} vs full {f}"
+        );
+    }
+    let best = part
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| probe[i]);
+    assert_eq!(best, Some(order[0]));
+}
