@@ -1,17 +1,44 @@
 //! The inference thread: one named OS thread owns the [`Engine`] and takes jobs from a bounded
 //! queue. Callers never wait for a slot: a full queue is [`Error::Busy`]. Tokens stream back
-//! over a bounded channel per job; dropping the receiver cancels that job at the next token.
+//! over a bounded channel per job; dropping the receiver cancels that job at the next token,
+//! and a reader that leaves the channel full for 30 s gets its job cancelled.
 //! The thread ends when the last [`WorkerHandle`] is dropped.
 
 use std::ops::ControlFlow;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crate::engine::{Engine, GenRequest, Generation};
 use crate::{Error, Result};
 
 /// Tokens buffered per job before the inference thread waits for the reader.
 const EVENTS_PER_JOB: usize = 256;
+
+/// How long the inference thread waits for a reader whose buffer is full before it cancels
+/// the job (a stalled client must not hold the model).
+const READER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sends `event`, waiting at most [`READER_TIMEOUT`] for room; false when the reader is gone
+/// or too slow.
+fn send_or_give_up(tx: &SyncSender<Event>, mut event: Event) -> bool {
+    let start = Instant::now();
+    loop {
+        match tx.try_send(event) {
+            Ok(()) => return true,
+            Err(TrySendError::Disconnected(_)) => return false,
+            Err(TrySendError::Full(e)) => {
+                if start.elapsed() > READER_TIMEOUT {
+                    tracing::warn!("token reader stalled; cancelling the generation");
+                    return false;
+                }
+                event = e;
+                // A plain OS thread, not async: parking briefly is the intended wait.
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+    }
+}
 
 /// What a job sends back, in order: zero or more `Token`s, then exactly one `Done`.
 #[derive(Debug)]
@@ -53,15 +80,16 @@ impl Worker {
                     match job {
                         Job::Generate(req, events) => {
                             let result = engine.generate_until(req, |piece| {
-                                match events.send(Event::Token(piece.to_string())) {
-                                    Ok(()) => ControlFlow::Continue(()),
-                                    Err(_) => ControlFlow::Break(()),
+                                if send_or_give_up(&events, Event::Token(piece.to_string())) {
+                                    ControlFlow::Continue(())
+                                } else {
+                                    ControlFlow::Break(())
                                 }
                             });
                             if let Err(e) = &result {
                                 tracing::warn!(error = %e, "generation failed");
                             }
-                            let _ = events.send(Event::Done(result));
+                            send_or_give_up(&events, Event::Done(result));
                         }
                         Job::SetPrefix(prefix, reply) => {
                             let _ = reply.send(engine.set_prefix(&prefix));
