@@ -121,50 +121,19 @@ const REPACK_K: usize = 256;
 struct Linear {
     w: QMatMul,
     pad: usize,
-    /// The weight, when it is Q4_K/Q6_K: single tokens go through [`crate::gemv`].
-    gemv: Option<Arc<QTensor>>,
 }
 
 impl Linear {
     fn new(t: QTensor, pad: usize) -> Result<Self> {
-        let t = Arc::new(t);
-        let gemv = matches!(t.dtype(), GgmlDType::Q4K | GgmlDType::Q6K).then(|| t.clone());
         Ok(Self {
-            w: QMatMul::from_arc(t)?,
+            w: QMatMul::from_qtensor(t)?,
             pad,
-            gemv,
         })
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        if let QMatMul::QTensor(w) = &self.w {
-            let (n, k) = w.shape().dims2()?;
-            if w.dtype() == GgmlDType::Q8_0 && x.elem_count() + self.pad == k {
-                let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
-                let mut out = vec![0f32; n];
-                if crate::gemv::gemv_q8_0(w, &xs, &mut out)? {
-                    let mut dims = x.dims().to_vec();
-                    if let Some(last) = dims.last_mut() {
-                        *last = n;
-                    }
-                    return Ok(Tensor::from_vec(out, dims, x.device())?);
-                }
-            }
-        }
-        if let Some(w) = &self.gemv {
-            let (n, k) = w.shape().dims2()?;
-            if x.elem_count() + self.pad == k {
-                let mut xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
-                xs.resize(k, 0.0);
-                let mut out = vec![0f32; n];
-                if crate::gemv::gemv(w, &xs, &mut out)? {
-                    let mut dims = x.dims().to_vec();
-                    if let Some(last) = dims.last_mut() {
-                        *last = n;
-                    }
-                    return Ok(Tensor::from_vec(out, dims, x.device())?);
-                }
-            }
+        if let Some(y) = self.forward_one(x)? {
+            return Ok(y);
         }
         if self.pad == 0 {
             Ok(self.w.forward(x)?)
@@ -172,6 +141,37 @@ impl Linear {
             let x = x.pad_with_zeros(candle_core::D::Minus1, 0, self.pad)?;
             Ok(self.w.forward(&x)?)
         }
+    }
+
+    /// One token through the decode kernels of [`crate::gemv`]; None when they don't apply
+    /// (several tokens, another format, a CPU without the kernels).
+    fn forward_one(&self, x: &Tensor) -> Result<Option<Tensor>> {
+        let QMatMul::QTensor(w) = &self.w else {
+            return Ok(None);
+        };
+        let (n, k) = w.shape().dims2()?;
+        if x.elem_count() + self.pad != k {
+            return Ok(None);
+        }
+        let xs: Vec<f32> = x.flatten_all()?.to_vec1()?;
+        let mut out = vec![0f32; n];
+        let done = match w.dtype() {
+            // Reads only the first `k - pad` columns of each padded row.
+            GgmlDType::Q8_0 => crate::gemv::gemv_q8_0(w, &xs, &mut out)?,
+            // K-quants are never padded.
+            GgmlDType::Q4K | GgmlDType::Q6K if self.pad == 0 => {
+                crate::gemv::gemv(w, &xs, &mut out)?
+            }
+            _ => false,
+        };
+        if !done {
+            return Ok(None);
+        }
+        let mut dims = x.dims().to_vec();
+        if let Some(last) = dims.last_mut() {
+            *last = n;
+        }
+        Ok(Some(Tensor::from_vec(out, dims, x.device())?))
     }
 }
 
@@ -258,8 +258,6 @@ impl Qwen2 {
             Linear {
                 w: QMatMul::from_arc(embed.clone())?,
                 pad: 0,
-                gemv: matches!(embed.dtype(), GgmlDType::Q4K | GgmlDType::Q6K)
-                    .then(|| embed.clone()),
             }
         };
         let norm = load_f32(g, "output_norm.weight", &device)?;
