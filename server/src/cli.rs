@@ -28,6 +28,30 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write the deterministic demo/national dataset into the database.
     Seed(SeedArgs),
+    /// Measure a part of the system; prints the numbers docs/BENCHMARKS.md records.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// What `ioc bench` measures.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Load the GGUF, prefill a fixed ~800-token prompt and generate 128 tokens greedily.
+    Model(BenchModelArgs),
+}
+
+/// Options of `ioc bench model`.
+#[derive(Debug, Args)]
+pub struct BenchModelArgs {
+    /// GGUF file (default: $IOC_MODEL_PATH, else the default model in the cache).
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<std::path::PathBuf>,
+    /// Compute threads (default: the model crate's choice).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print one JSON object (the only output format; accepted for scripts).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `ioc serve`.
@@ -86,6 +110,14 @@ pub enum CliError {
     Serve(#[source] std::io::Error),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("model: {0}")]
+    Model(#[from] model::Error),
+    #[error("model: no model path; set IOC_MODEL_PATH or pass --model")]
+    NoModelPath,
+    #[error("the benchmark thread failed")]
+    Join,
+    #[error("cannot print the report: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 /// Parses the command line, runs the subcommand, and maps failure to exit code 1.
@@ -117,6 +149,14 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
     match cli.command {
         Command::Serve(args) => serve(&cfg, args).await,
+        Command::Bench(BenchCommand::Model(args)) => {
+            let path = args.model.or(cfg.model_path).ok_or(CliError::NoModelPath)?;
+            let report = tokio::task::spawn_blocking(move || model::bench::run(&path, args.threads))
+                .await
+                .map_err(|_| CliError::Join)??;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
         Command::Seed(args) => {
             let store = store::Store::connect(&cfg.database_url).await?;
             store.migrate().await?;

@@ -23,6 +23,9 @@ pub struct Config {
     pub database_url: String,
     /// `IOC_SITE_ROOT`: folder with the built site (`pkg/`, `style.css`); default `target/site`.
     pub site_root: PathBuf,
+    /// `IOC_MODEL_PATH`: the GGUF weights; default: the default model in the cache that
+    /// `scripts/fetch-model.sh` fills (`$IOC_CACHE_DIR`, else `~/.cache/thads-ioc`).
+    pub model_path: Option<PathBuf>,
 }
 
 impl Config {
@@ -34,9 +37,17 @@ impl Config {
         let database_url = var("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         let site_root =
             var("IOC_SITE_ROOT")?.map_or_else(|| PathBuf::from("target/site"), PathBuf::from);
+        let cache_dir = match var("IOC_CACHE_DIR")? {
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => var("HOME")?.map(|home| PathBuf::from(home).join(".cache").join("thads-ioc")),
+        };
+        let model_path = var("IOC_MODEL_PATH")?.map(PathBuf::from).or_else(|| {
+            cache_dir.map(|dir| model::ModelPath::in_cache(&dir, model::ModelPath::DEFAULT_FILE))
+        });
         Ok(Config {
             database_url,
             site_root,
+            model_path,
         })
     }
 
@@ -45,6 +56,7 @@ impl Config {
         Config {
             database_url: format!("sqlite:{}", dir.join("ioc.db").display()),
             site_root: dir.join("site"),
+            model_path: None,
         }
     }
 }

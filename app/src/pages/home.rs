@@ -1,5 +1,6 @@
 //! The home page: national headline figures read from the store.
 
+use crate::components::error_list::ErrorList;
 use crate::components::kpi_card::KpiCard;
 use crate::error::AppError;
 use crate::text;
@@ -78,22 +79,6 @@ fn RefreshControl(refreshes: RwSignal<u32>) -> impl IntoView {
                     n => format!("{} {n} {}", text::HOME_REFRESHED, text::HOME_TIMES),
                 }}
             </span>
-        </div>
-    }
-}
-
-/// Lists the errors of an [`ErrorBoundary`] in Vietnamese.
-#[component]
-pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
-    view! {
-        <div class="error" role="alert">
-            {move || {
-                errors
-                    .get()
-                    .into_iter()
-                    .map(|(_, e)| view! { <p>{e.to_string()}</p> })
-                    .collect_view()
-            }}
         </div>
     }
 }
