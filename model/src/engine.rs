@@ -267,7 +267,7 @@ impl Engine {
     }
 
     /// Drops the prefix KV cache (the prefix text stays); the next request prefills prefix and
-    /// suffix together, as a cold run would.
+    /// suffix together, as a cold run would, and leaves the prefix cached again.
     pub fn clear_cache(&mut self) {
         self.model.truncate(0);
         self.prefix.cached = self.prefix.ids.is_empty();
@@ -341,7 +341,9 @@ impl Engine {
             });
         }
         let start = Instant::now();
-        let (cached_tokens, hidden) = if self.prefix.cached {
+        // An empty suffix needs the prefix's own last hidden state, kept only by set_prefix.
+        let reuse = self.prefix.cached && (!suffix.is_empty() || self.prefix.hidden.is_some());
+        let (cached_tokens, hidden) = if reuse {
             self.model.truncate(prefix_len);
             let hidden = if suffix.is_empty() {
                 self.prefix.hidden.clone()
@@ -352,7 +354,10 @@ impl Engine {
         } else {
             self.model.truncate(0);
             let all: Vec<u32> = self.prefix.ids.iter().chain(&suffix).copied().collect();
-            (0, self.prefill(&all)?)
+            let hidden = self.prefill(&all)?;
+            // Positions 0..prefix_len now hold the prefix again: later requests reuse them.
+            self.prefix.cached = true;
+            (0, hidden)
         };
         let mut hidden = match hidden {
             Some(l) => l,

@@ -119,8 +119,12 @@ fn prefix_cache_reuse_matches_cold_run() {
     let _other = e.generate(GenRequest::new(q2, 24), |_| {}).unwrap();
     let warm2 = e.generate(GenRequest::new(q1.clone(), 24), |_| {}).unwrap();
     e.clear_cache();
-    let cold = e.generate(GenRequest::new(q1, 24), |_| {}).unwrap();
+    let cold = e.generate(GenRequest::new(q1.clone(), 24), |_| {}).unwrap();
     assert_eq!(cold.cached_tokens, 0);
+    // The cold run left the prefix in the cache again.
+    let again = e.generate(GenRequest::new(q1, 24), |_| {}).unwrap();
+    assert_eq!(again.cached_tokens, n);
+    assert_eq!(again.tokens, cold.tokens);
     assert_eq!(cold.prompt_tokens, warm1.prompt_tokens);
     assert_eq!(
         warm1.tokens, cold.tokens,
