@@ -53,7 +53,10 @@
 //! `cargo test -p model --release` runs unit tests and, in `tests/`, tests against the real
 //! 0.5B weights (tokenizer fixture, deterministic greedy output, prefix-cache reuse, constrained
 //! decoding, corrupted/truncated files). They need the GGUF: run `scripts/fetch-model.sh 0.5b`
-//! first, or point `IOC_MODEL_PATH` at a file; without it they fail and say so.
+//! first, or point `IOC_MODEL_PATH` at a file; without it they fail and say so. Use
+//! `--release`: ~20 s with the build, against ~8 min of inference in a debug build (candle
+//! unoptimised) — or give `candle-core`, `candle-nn`, `gemm*` and `model` `opt-level = 3` in
+//! the dev profile.
 
 pub mod bench;
 pub mod engine;
