@@ -151,9 +151,10 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve(&cfg, args).await,
         Command::Bench(BenchCommand::Model(args)) => {
             let path = args.model.or(cfg.model_path).ok_or(CliError::NoModelPath)?;
-            let report = tokio::task::spawn_blocking(move || model::bench::run(&path, args.threads))
-                .await
-                .map_err(|_| CliError::Join)??;
+            let report =
+                tokio::task::spawn_blocking(move || model::bench::run(&path, args.threads))
+                    .await
+                    .map_err(|_| CliError::Join)??;
             println!("{}", serde_json::to_string(&report)?);
             Ok(())
         }

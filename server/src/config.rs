@@ -26,6 +26,8 @@ pub struct Config {
     /// `IOC_MODEL_PATH`: the GGUF weights; default: the default model in the cache that
     /// `scripts/fetch-model.sh` fills (`$IOC_CACHE_DIR`, else `~/.cache/thads-ioc`).
     pub model_path: Option<PathBuf>,
+    /// `IOC_INGEST_TOKEN`: bearer token of `POST /api/events`; unset disables ingest.
+    pub ingest_token: Option<String>,
 }
 
 impl Config {
@@ -48,6 +50,7 @@ impl Config {
             database_url,
             site_root,
             model_path,
+            ingest_token: var("IOC_INGEST_TOKEN")?,
         })
     }
 
@@ -57,6 +60,7 @@ impl Config {
             database_url: format!("sqlite:{}", dir.join("ioc.db").display()),
             site_root: dir.join("site"),
             model_path: None,
+            ingest_token: Some("test-ingest-token".into()),
         }
     }
 }

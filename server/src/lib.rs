@@ -7,6 +7,7 @@
 //! - [`cli`]: the `ioc` subcommands (`serve`, `seed`);
 //! - [`config`]: `IOC_*` / `DATABASE_URL` read once;
 //! - [`store`]: migrations, portable queries, bulk loading;
+//! - [`feed`]: the change feed of committed rows;
 //! - [`seed`]: the deterministic national dataset and its loader;
 //! - [`web`]: the router, [`build_state`] and [`run`] (which tests call with a port-0 listener).
 //!
@@ -14,6 +15,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod feed;
 pub mod seed;
 pub mod store;
 pub mod web;

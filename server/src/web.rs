@@ -1,6 +1,7 @@
 //! The HTTP side: router, application state and the serve loop with graceful shutdown.
 
 use crate::config::Config;
+use crate::feed::Feed;
 use crate::store::{self, Store};
 use app::error::AppError;
 use app::ssr::{AppState, BoxFuture, DataSource};
@@ -24,6 +25,9 @@ pub const BUNDLE_NAME: &str = "ioc";
 pub struct State {
     pub store: Store,
     pub app: AppState,
+    pub feed: Feed,
+    /// `IOC_INGEST_TOKEN`: the bearer token the ingest API requires (until users and roles land).
+    pub ingest_token: Option<Arc<str>>,
 }
 
 /// Opens the store, applies migrations and builds the shared state.
@@ -44,7 +48,12 @@ pub async fn build_state(cfg: &Config) -> Result<State, store::Error> {
             store: store.clone(),
         }),
     };
-    Ok(State { store, app })
+    Ok(State {
+        store,
+        app,
+        feed: Feed::new(),
+        ingest_token: cfg.ingest_token.clone().map(Arc::from),
+    })
 }
 
 /// Serves `state` on `listener` until `token` is cancelled, then waits for open requests.
@@ -70,6 +79,7 @@ pub fn router(state: State) -> Router {
     let shell_options = options.clone();
     Router::new()
         .route("/api/health", get(health))
+        .merge(crate::ingest::routes(state.clone()))
         .leptos_routes_with_context(
             &options,
             routes,

@@ -1,5 +1,8 @@
 //! The `ioc` binary's behaviour on bad input: usage errors, one-line failures, refusals.
 
+// Test code: a failed expectation is the test failing.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::process::Command;
 
 fn ioc(args: &[&str]) -> (i32, String, String) {

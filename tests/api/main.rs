@@ -1,6 +1,9 @@
 //! Integration tests: the real server and store, on SQLite always and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set. One binary, one `spawn_app()`.
 
+// Test code: a failed expectation is the test failing.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod helpers;
 mod http;
 mod seed;
