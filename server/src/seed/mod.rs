@@ -182,10 +182,11 @@ struct Bars {
 impl Bars {
     fn new() -> Self {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(4));
-        let style =
-            ProgressStyle::with_template("{prefix:>20} [{bar:30}] {pos:>10}/{len:<10} {per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
+        let style = ProgressStyle::with_template(
+            "{prefix:>20} [{bar:30}] {human_pos:>10}/{human_len:<10} {elapsed:>4}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
         Bars {
             multi,
             style,
