@@ -269,6 +269,20 @@ fn worker_streams_and_answers_busy_when_full() {
     let gen = model::worker::collect(&first, |t| text.push_str(t)).unwrap();
     assert_eq!(text, gen.text);
     let _ = model::worker::collect(&queued, |_| {}).unwrap();
+
+    // Dropping the receiver cancels the job at its next token; the worker moves on.
+    let long = handle
+        .try_submit(GenRequest::new(
+            chat.prompt(None, "Write a long story."),
+            400,
+        ))
+        .unwrap();
+    assert!(matches!(long.recv().unwrap(), Event::Token(_)));
+    drop(long);
+    let next = handle
+        .try_submit(GenRequest::new(chat.prompt(None, "Say hi."), 4))
+        .unwrap();
+    model::worker::collect(&next, |_| {}).unwrap();
     drop(handle);
     join.join().unwrap();
 }
