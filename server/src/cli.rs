@@ -31,6 +31,43 @@ pub enum Command {
     /// Measure a part of the system; prints the numbers docs/BENCHMARKS.md records.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Send a realistic stream of domain events to a running server's ingest API.
+    Simulate(SimulateArgs),
+}
+
+/// Options of `ioc simulate` (cases and offices are read from --database-url, read-only).
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Base URL of the running server.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// Events per second.
+    #[arg(long, default_value_t = 50.0, value_parser = parse_rate)]
+    pub rate: f64,
+    /// Stop after this many events (default: until Ctrl-C).
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Bearer token of the ingest API.
+    #[arg(long, env = "IOC_INGEST_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Seed of the pseudo-random generator.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Events per request.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub batch: u16,
+    /// Simulated events per working day (how fast the simulated calendar runs).
+    #[arg(long, default_value_t = 400.0, value_parser = parse_rate)]
+    pub events_per_day: f64,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let x: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if x.is_finite() && x > 0.0 && x <= 100_000.0 {
+        Ok(x)
+    } else {
+        Err("must be in (0, 100000]".into())
+    }
 }
 
 /// What `ioc bench` measures.
@@ -100,6 +137,8 @@ pub enum CliError {
     Store(#[from] store::Error),
     #[error(transparent)]
     Seed(#[from] seed::Error),
+    #[error(transparent)]
+    Projection(#[from] crate::projection::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -118,6 +157,8 @@ pub enum CliError {
     Join,
     #[error("cannot print the report: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("simulate: {0}")]
+    Simulate(#[from] crate::ingest::simulate::Error),
 }
 
 /// Parses the command line, runs the subcommand, and maps failure to exit code 1.
@@ -156,6 +197,22 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
                     .await
                     .map_err(|_| CliError::Join)??;
             println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+        Command::Simulate(args) => {
+            let store = store::Store::connect(&cfg.database_url).await?;
+            let opts = crate::ingest::simulate::Options {
+                url: args.url,
+                token: args.token.or(cfg.ingest_token).unwrap_or_default(),
+                rate: args.rate,
+                count: args.count,
+                batch: usize::from(args.batch),
+                seed: args.seed,
+                events_per_day: args.events_per_day,
+            };
+            let result = crate::ingest::simulate::run(&store, &opts).await;
+            store.close().await;
+            println!("{}", result?);
             Ok(())
         }
         Command::Seed(args) => {
@@ -265,5 +322,22 @@ mod tests {
         assert!(
             matches!(ok.map(|c| c.command), Ok(Command::Seed(SeedArgs { scale, .. })) if (scale - 0.01).abs() < 1e-12)
         );
+    }
+
+    #[test]
+    fn simulate_needs_a_url_and_a_sane_rate() {
+        assert!(Cli::try_parse_from(["ioc", "simulate"]).is_err());
+        assert!(
+            Cli::try_parse_from(["ioc", "simulate", "--url", "http://x", "--rate", "0"]).is_err()
+        );
+        let ok = Cli::try_parse_from(["ioc", "simulate", "--url", "http://x", "--count", "5"]);
+        assert!(matches!(
+            ok.map(|c| c.command),
+            Ok(Command::Simulate(SimulateArgs {
+                count: Some(5),
+                batch: 10,
+                ..
+            }))
+        ));
     }
 }

@@ -4,10 +4,13 @@
 //! Never contains: components or KPI formulas (those live in `app` and `queries`).
 //!
 //! Layout:
-//! - [`cli`]: the `ioc` subcommands (`serve`, `seed`);
+//! - [`cli`]: the `ioc` subcommands (`serve`, `seed`, `bench`, `simulate`);
 //! - [`config`]: `IOC_*` / `DATABASE_URL` read once;
 //! - [`store`]: migrations, portable queries, bulk loading;
 //! - [`feed`]: the change feed of committed rows;
+//! - [`projection`]: Polars frames kept current from the feed, KPI snapshots;
+//! - [`live`]: `GET /api/live`, the snapshots as server-sent events;
+//! - [`ingest`]: `POST /api/events` (domain events in, atomically) and `ioc simulate`;
 //! - [`seed`]: the deterministic national dataset and its loader;
 //! - [`web`]: the router, [`build_state`] and [`run`] (which tests call with a port-0 listener).
 //!
@@ -16,6 +19,9 @@
 pub mod cli;
 pub mod config;
 pub mod feed;
+pub mod live;
+pub mod projection;
+pub mod ingest;
 pub mod seed;
 pub mod store;
 pub mod web;

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::feed::Feed;
+use crate::projection::{self, Projection};
 use crate::store::{self, Store};
 use app::error::AppError;
 use app::ssr::{AppState, BoxFuture, DataSource};
@@ -26,15 +27,20 @@ pub struct State {
     pub store: Store,
     pub app: AppState,
     pub feed: Feed,
+    /// The Polars projection and its published KPI snapshots.
+    pub projection: Projection,
+    /// Cancelled when the server shuts down; ends SSE streams and background tasks.
+    pub shutdown: CancellationToken,
     /// `IOC_INGEST_TOKEN`: the bearer token the ingest API requires (until users and roles land).
     pub ingest_token: Option<Arc<str>>,
 }
 
-/// Opens the store, applies migrations and builds the shared state.
+/// Opens the store, applies migrations, loads the analytical projection and builds the shared
+/// state.
 ///
 /// # Errors
-/// Any store error: unreachable database, failed migration.
-pub async fn build_state(cfg: &Config) -> Result<State, store::Error> {
+/// Any store error (unreachable database, failed migration) or projection load failure.
+pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
     let store = Store::connect(&cfg.database_url).await?;
     store.migrate().await?;
     let leptos_options = LeptosOptions::builder()
@@ -48,10 +54,13 @@ pub async fn build_state(cfg: &Config) -> Result<State, store::Error> {
             store: store.clone(),
         }),
     };
+    let projection = Projection::load(&store).await?;
     Ok(State {
         store,
         app,
         feed: Feed::new(),
+        projection,
+        shutdown: CancellationToken::new(),
         ingest_token: cfg.ingest_token.clone().map(Arc::from),
     })
 }
@@ -65,21 +74,35 @@ pub async fn run(
     state: State,
     token: CancellationToken,
 ) -> std::io::Result<()> {
+    let updater =
+        state
+            .projection
+            .spawn_updater(state.store.clone(), &state.feed, state.shutdown.clone());
+    let shutdown = state.shutdown.clone();
     let router = router(state);
     axum::serve(listener, router)
-        .with_graceful_shutdown(token.cancelled_owned())
-        .await
+        .with_graceful_shutdown(async move {
+            token.cancelled().await;
+            // SSE streams never end by themselves: cut them so shutdown can complete.
+            shutdown.cancel();
+        })
+        .await?;
+    let _ = updater.await;
+    Ok(())
 }
 
-/// The whole router: Leptos pages and server functions, API routes, static files.
+/// The whole router: API routes, Leptos pages and server functions, static files.
 pub fn router(state: State) -> Router {
     let options = state.app.leptos_options.clone();
     let routes = generate_route_list(app::App);
     let app_state = state.app.clone();
     let shell_options = options.clone();
-    Router::new()
+    let api = Router::new()
         .route("/api/health", get(health))
+        .route("/api/live", get(crate::live::stream))
         .merge(crate::ingest::routes(state.clone()))
+        .with_state(state);
+    let pages = Router::new()
         .leptos_routes_with_context(
             &options,
             routes,
@@ -87,8 +110,9 @@ pub fn router(state: State) -> Router {
             move || app::shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .with_state(options);
+    api.merge(pages)
         .layer(TraceLayer::new_for_http().make_span_with(make_span))
-        .with_state(options)
 }
 
 fn make_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {

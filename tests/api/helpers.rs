@@ -104,6 +104,8 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    /// The server's change feed: subscribe before a request to see what it commits.
+    pub feed: server::feed::Feed,
     token: CancellationToken,
 }
 
@@ -115,19 +117,27 @@ impl Drop for TestApp {
 
 /// Starts the real server against `db`.
 pub async fn spawn_app(db: &TestDb) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Starts the real server against `db` with the test configuration changed by `adjust`.
+pub async fn spawn_app_with(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = std::env::temp_dir();
-    let cfg = Config {
+    let mut cfg = Config {
         database_url: db.url.clone(),
         ..Config::for_tests(&dir)
     };
+    adjust(&mut cfg);
     let state = server::build_state(&cfg).await.expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let token = CancellationToken::new();
+    let feed = state.feed.clone();
     tokio::spawn(server::run(listener, state, token.clone()));
     TestApp {
         base,
         client: reqwest::Client::new(),
+        feed,
         token,
     }
 }

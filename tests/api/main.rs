@@ -6,5 +6,7 @@
 
 mod helpers;
 mod http;
+mod live;
+mod ingest;
 mod seed;
 mod store;
