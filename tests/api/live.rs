@@ -5,42 +5,65 @@ use chrono::NaiveDate;
 use server::seed::{self, Params};
 use std::time::Duration;
 
-/// Reads the stream until one whole event has arrived; returns (id, data).
+/// An open `/api/live` response, read event by event.
+struct Events {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp, query: &str, last_event_id: Option<&str>) -> Events {
+        let mut req = app.client.get(format!("{}/api/live{query}", app.base));
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id);
+        }
+        let resp = req.send().await.expect("live");
+        assert_eq!(resp.status(), 200);
+        let ct = resp.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .to_string();
+        assert!(ct.starts_with("text/event-stream"), "{ct}");
+        Events {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The next `kpi` event (heartbeat comments are skipped): (id, data).
+    async fn next(&mut self) -> (String, serde_json::Value) {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                        .map(|v| v.trim().to_string())
+                };
+                if let (Some(event), Some(data)) = (field("event"), field("data")) {
+                    assert_eq!(event, "kpi", "{block}");
+                    let id = field("id").unwrap_or_default();
+                    return (id, serde_json::from_str(&data).expect("json data"));
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(20), self.resp.chunk())
+                .await
+                .expect("an event within 20 s")
+                .expect("chunk")
+                .expect("stream open");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
 async fn first_event(
     app: &TestApp,
     query: &str,
     last_event_id: Option<&str>,
 ) -> (String, serde_json::Value) {
-    let mut req = app.client.get(format!("{}/api/live{query}", app.base));
-    if let Some(id) = last_event_id {
-        req = req.header("Last-Event-ID", id);
-    }
-    let mut resp = req.send().await.expect("live");
-    assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .expect("ct")
-        .starts_with("text/event-stream"));
-    let mut text = String::new();
-    while !text.contains("\n\n") || !text.contains("data:") {
-        let chunk = tokio::time::timeout(Duration::from_secs(10), resp.chunk())
-            .await
-            .expect("an event within 10 s")
-            .expect("chunk")
-            .expect("stream open");
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}:")))
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    assert_eq!(field("event"), "kpi", "{text}");
-    (
-        field("id"),
-        serde_json::from_str(&field("data")).expect("json data"),
-    )
+    Events::open(app, query, last_event_id).await.next().await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -126,4 +149,65 @@ async fn a_resumed_stream_skips_the_snapshot_it_already_has() {
     // Another id gets the current snapshot at once.
     let (id, _) = first_event(&app, "", Some("0")).await;
     assert_eq!(id, "1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ingested_event_reaches_connected_clients_without_reconnecting() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        seed::run(
+            &store,
+            &Params {
+                seed: 42,
+                as_of,
+                scale: 0.001,
+            },
+            false,
+        )
+        .await
+        .expect("seed");
+        store.close().await;
+        let app = spawn_app(&db).await;
+        let mut events = Events::open(&app, "", None).await;
+        let (id, before) = events.next().await;
+        assert_eq!(id, "1");
+        let cases_before = before["national"]["cases_to_enforce"].as_u64().expect("P");
+
+        let batch = serde_json::json!({"events": [{
+            "type": "case_registered", "id": "live-1", "don_vi": "T01-KV01",
+            "ma_viec": "01-KV01-2027-990001", "loai_an": "ds", "hinh_thuc": "theo_yeu_cau",
+            "ngay_thu_ly": "2026-11-19", "so_tien_phai_thi_hanh": 5_000_000,
+            "nguoi_phai_thi_hanh": {"loai": "ca_nhan", "ho_ten": "Trần Văn C"},
+            "nguoi_duoc_thi_hanh": {"loai": "ca_nhan", "ho_ten": "Lê Thị D"}
+        }]});
+        let posted = app
+            .client
+            .post(format!("{}/api/events", app.base))
+            .bearer_auth("test-ingest-token")
+            .json(&batch)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(
+            posted.status(),
+            200,
+            "{}",
+            posted.text().await.unwrap_or_default()
+        );
+
+        let (id, after) = events.next().await;
+        assert_eq!(id, "2");
+        assert_eq!(
+            after["national"]["cases_to_enforce"].as_u64().expect("P"),
+            cases_before + 1
+        );
+        let hanoi = after["provinces"]
+            .as_array()
+            .expect("provinces")
+            .iter()
+            .find(|p| p["ma_tinh"] == "01")
+            .expect("Hà Nội");
+        assert!(hanoi["cases_new"].as_u64().expect("K6") >= 1);
+    }
 }
