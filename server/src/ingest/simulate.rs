@@ -421,6 +421,10 @@ impl Generator {
         }
         let i = ((r * list.len() as f64) as usize).min(list.len() - 1);
         let case = &mut list[i];
+        // Cases without conditions are re-verified about twice a year, not at every pick.
+        if case.state == "chua_co_dieu_kien" && self.rng.chance(0.7) {
+            return None;
+        }
         let base = json!({"id": id, "ma_viec": case.ma_viec});
         let with = |mut v: Value, extra: Value| {
             if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
@@ -503,7 +507,7 @@ impl Generator {
                     ),
                 )
             }
-            "chua_co_dieu_kien" if choice < 0.9 => {
+            "chua_co_dieu_kien" if choice < 0.97 => {
                 let co = self.rng.chance(0.15);
                 (
                     if co {
