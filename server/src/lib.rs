@@ -19,9 +19,9 @@
 pub mod cli;
 pub mod config;
 pub mod feed;
+pub mod ingest;
 pub mod live;
 pub mod projection;
-pub mod ingest;
 pub mod seed;
 pub mod store;
 pub mod web;

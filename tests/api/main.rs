@@ -6,7 +6,7 @@
 
 mod helpers;
 mod http;
-mod live;
 mod ingest;
+mod live;
 mod seed;
 mod store;

@@ -9,7 +9,7 @@ pub mod bulk;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -35,6 +35,10 @@ pub enum Error {
         source: std::io::Error,
     },
 }
+
+/// Statements slower than this are logged as warnings. Whole-table reads at startup (the
+/// analytical projection) legitimately take seconds at national scale.
+const SLOW_STATEMENT: Duration = Duration::from_secs(30);
 
 /// Result of store operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -86,7 +90,8 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
+                    .busy_timeout(Duration::from_secs(10))
+                    .log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT);
                 if let Some(dir) = opts.get_filename().parent() {
                     if !dir.as_os_str().is_empty() {
                         std::fs::create_dir_all(dir).map_err(|source| Error::Dir {
@@ -104,7 +109,9 @@ impl Store {
                 Ok(Store::Sqlite(pool))
             }
             Backend::Postgres => {
-                let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+                let opts = PgConnectOptions::from_str(url)
+                    .map_err(connect_err)?
+                    .log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT);
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
