@@ -169,3 +169,23 @@ pub async fn text_rows(store: &Store, sql: &str) -> Vec<String> {
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// The as-of date of every seeded test database.
+pub fn as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date")
+}
+
+/// Seeds `db` with the demo generator (seed 42, as-of [`as_of`]) at `scale`; the store stays
+/// open for assertions.
+pub async fn seeded_store(db: &TestDb, scale: f64) -> Store {
+    let store = db.store().await;
+    let params = server::seed::Params {
+        seed: 42,
+        as_of: as_of(),
+        scale,
+    };
+    server::seed::run(&store, &params, false)
+        .await
+        .expect("seed");
+    store
+}

@@ -1,19 +1,11 @@
 //! The HTTP server on a port-0 listener.
 
-use crate::helpers::{spawn_app, TestDb};
-use chrono::NaiveDate;
-use server::seed::{self, Params};
+use crate::helpers::{seeded_store, spawn_app, TestDb};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn home_page_is_server_rendered_with_national_totals() {
     for db in TestDb::all().await {
-        let store = db.store().await;
-        let params = Params {
-            seed: 42,
-            as_of: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
-            scale: 0.001,
-        };
-        seed::run(&store, &params, false).await.expect("seed");
+        let store = seeded_store(&db, 0.001).await;
         let cases = store
             .count_rows(queries::schema::Table::ViecThiHanh)
             .await

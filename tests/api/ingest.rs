@@ -1,11 +1,11 @@
 //! `POST /api/events` against the real server on every store: a batch is applied atomically and
 //! published on the feed, re-sent ids are acknowledged once, a bad event stores nothing.
 
-use crate::helpers::{scalar_f64, spawn_app, spawn_app_with, text_rows, TestApp, TestDb};
-use chrono::NaiveDate;
+use crate::helpers::{
+    scalar_f64, seeded_store, spawn_app, spawn_app_with, text_rows, TestApp, TestDb,
+};
 use queries::schema::Table;
 use serde_json::{json, Value};
-use server::seed::{self, Params};
 use server::store::Store;
 use std::time::Duration;
 
@@ -13,13 +13,7 @@ const TOKEN: &str = "test-ingest-token";
 
 /// A seeded database and a server on it; the store stays open for assertions.
 async fn seeded(db: &TestDb) -> (TestApp, Store) {
-    let store = db.store().await;
-    let params = Params {
-        seed: 42,
-        as_of: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
-        scale: 0.001,
-    };
-    seed::run(&store, &params, false).await.expect("seed");
+    let store = seeded_store(db, 0.001).await;
     (spawn_app(db).await, store)
 }
 

@@ -1,8 +1,6 @@
 //! `GET /api/live`: the KPI snapshot as server-sent events.
 
-use crate::helpers::{spawn_app, TestApp, TestDb};
-use chrono::NaiveDate;
-use server::seed::{self, Params};
+use crate::helpers::{seeded_store, spawn_app, TestApp, TestDb};
 use std::time::Duration;
 
 /// An open `/api/live` response, read event by event.
@@ -69,20 +67,7 @@ async fn first_event(
 #[tokio::test(flavor = "multi_thread")]
 async fn live_sends_a_scoped_snapshot_first() {
     for db in TestDb::all().await {
-        let store = db.store().await;
-        let as_of = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
-        seed::run(
-            &store,
-            &Params {
-                seed: 42,
-                as_of,
-                scale: 0.002,
-            },
-            false,
-        )
-        .await
-        .expect("seed");
-        store.close().await;
+        seeded_store(&db, 0.002).await.close().await;
         let app = spawn_app(&db).await;
 
         let (id, data) = first_event(&app, "", None).await;
@@ -117,20 +102,7 @@ async fn live_sends_a_scoped_snapshot_first() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_resumed_stream_skips_the_snapshot_it_already_has() {
     let db = TestDb::sqlite();
-    let store = db.store().await;
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
-    seed::run(
-        &store,
-        &Params {
-            seed: 42,
-            as_of,
-            scale: 0.001,
-        },
-        false,
-    )
-    .await
-    .expect("seed");
-    store.close().await;
+    seeded_store(&db, 0.001).await.close().await;
     let app = spawn_app(&db).await;
     let mut resp = app
         .client
@@ -154,20 +126,7 @@ async fn a_resumed_stream_skips_the_snapshot_it_already_has() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ingested_event_reaches_connected_clients_without_reconnecting() {
     for db in TestDb::all().await {
-        let store = db.store().await;
-        let as_of = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
-        seed::run(
-            &store,
-            &Params {
-                seed: 42,
-                as_of,
-                scale: 0.001,
-            },
-            false,
-        )
-        .await
-        .expect("seed");
-        store.close().await;
+        seeded_store(&db, 0.001).await.close().await;
         let app = spawn_app(&db).await;
         let mut events = Events::open(&app, "", None).await;
         let (id, before) = events.next().await;
