@@ -79,6 +79,14 @@ pub async fn run(
             .projection
             .spawn_updater(state.store.clone(), &state.feed, state.shutdown.clone());
     let shutdown = state.shutdown.clone();
+    let relay = match &state.store {
+        Store::Postgres(pool) => {
+            let relay =
+                crate::feed::pg::spawn_relay(pool.clone(), state.feed.clone(), shutdown.clone());
+            Some(relay.await.map_err(std::io::Error::other)?)
+        }
+        Store::Sqlite(_) => None,
+    };
     let router = router(state);
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
@@ -88,6 +96,9 @@ pub async fn run(
         })
         .await?;
     let _ = updater.await;
+    if let Some(relay) = relay {
+        let _ = relay.await;
+    }
     Ok(())
 }
 

@@ -133,27 +133,7 @@ async fn an_ingested_event_reaches_connected_clients_without_reconnecting() {
         assert_eq!(id, "1");
         let cases_before = before["national"]["cases_to_enforce"].as_u64().expect("P");
 
-        let batch = serde_json::json!({"events": [{
-            "type": "case_registered", "id": "live-1", "don_vi": "T01-KV01",
-            "ma_viec": "01-KV01-2027-990001", "loai_an": "ds", "hinh_thuc": "theo_yeu_cau",
-            "ngay_thu_ly": "2026-11-19", "so_tien_phai_thi_hanh": 5_000_000,
-            "nguoi_phai_thi_hanh": {"loai": "ca_nhan", "ho_ten": "Trần Văn C"},
-            "nguoi_duoc_thi_hanh": {"loai": "ca_nhan", "ho_ten": "Lê Thị D"}
-        }]});
-        let posted = app
-            .client
-            .post(format!("{}/api/events", app.base))
-            .bearer_auth("test-ingest-token")
-            .json(&batch)
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(
-            posted.status(),
-            200,
-            "{}",
-            posted.text().await.unwrap_or_default()
-        );
+        register_case_in_hanoi(&app, "live-1", "01-KV01-2027-990001").await;
 
         let (id, after) = events.next().await;
         assert_eq!(id, "2");
@@ -169,4 +149,48 @@ async fn an_ingested_event_reaches_connected_clients_without_reconnecting() {
             .expect("Hà Nội");
         assert!(hanoi["cases_new"].as_u64().expect("K6") >= 1);
     }
+}
+
+/// Registers one new case at `T01-KV01` through the ingest API.
+async fn register_case_in_hanoi(app: &TestApp, event_id: &str, ma_viec: &str) {
+    let batch = serde_json::json!({"events": [{
+        "type": "case_registered", "id": event_id, "don_vi": "T01-KV01",
+        "ma_viec": ma_viec, "loai_an": "ds", "hinh_thuc": "theo_yeu_cau",
+        "ngay_thu_ly": "2026-11-19", "so_tien_phai_thi_hanh": 5_000_000,
+        "nguoi_phai_thi_hanh": {"loai": "ca_nhan", "ho_ten": "Trần Văn C"},
+        "nguoi_duoc_thi_hanh": {"loai": "ca_nhan", "ho_ten": "Lê Thị D"}
+    }]});
+    let posted = app
+        .client
+        .post(format!("{}/api/events", app.base))
+        .bearer_auth("test-ingest-token")
+        .json(&batch)
+        .send()
+        .await
+        .expect("post");
+    let status = posted.status();
+    assert_eq!(status, 200, "{}", posted.text().await.unwrap_or_default());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_ingested_on_one_instance_reaches_clients_of_another() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("skipped: needs PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    };
+    seeded_store(&db, 0.001).await.close().await;
+    let (writer, reader) = (spawn_app(&db).await, spawn_app(&db).await);
+    let mut events = Events::open(&reader, "", None).await;
+    let (id, before) = events.next().await;
+    assert_eq!(id, "1");
+    let cases_before = before["national"]["cases_to_enforce"].as_u64().expect("P");
+
+    register_case_in_hanoi(&writer, "peer-1", "01-KV01-2027-990002").await;
+
+    let (id, after) = events.next().await;
+    assert_eq!(id, "2", "the other instance applied the change");
+    assert_eq!(
+        after["national"]["cases_to_enforce"].as_u64().expect("P"),
+        cases_before + 1
+    );
 }
