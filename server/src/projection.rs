@@ -111,13 +111,15 @@ impl Projection {
         let this = self.clone();
         let mut rx = feed.subscribe();
         tokio::spawn(async move {
+            // Set when an update failed: its rows are not re-sent, so the next update reloads.
+            let mut failed = false;
             loop {
                 let first = tokio::select! {
                     () = token.cancelled() => return,
                     msg = rx.recv() => msg,
                 };
                 let mut batch = ChangeSet::default();
-                let mut reload = false;
+                let mut reload = failed;
                 match first {
                     Ok(cs) => merge(&mut batch, &cs),
                     Err(broadcast::error::RecvError::Lagged(_)) => reload = true,
@@ -132,9 +134,13 @@ impl Projection {
                         Err(broadcast::error::RecvError::Closed) => break,
                     }
                 }
-                if let Err(e) = this.apply(&store, &batch, reload).await {
-                    tracing::error!(error = %e, "projection update failed; next batch retries");
-                }
+                failed = match this.apply(&store, &batch, reload).await {
+                    Ok(()) => false,
+                    Err(e) => {
+                        tracing::error!(error = %e, "projection update failed; the next update reloads every table");
+                        true
+                    }
+                };
             }
         })
     }
