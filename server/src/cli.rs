@@ -75,6 +75,16 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 pub enum BenchCommand {
     /// Load the GGUF, prefill a fixed ~800-token prompt and generate 128 tokens greedily.
     Model(BenchModelArgs),
+    /// Load the store into Polars, time full KPI recomputes and a 1,000-case micro-batch.
+    Kpi(BenchKpiArgs),
+}
+
+/// Options of `ioc bench kpi`.
+#[derive(Debug, Args)]
+pub struct BenchKpiArgs {
+    /// Full recomputes to time (the median and the minimum are printed).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 /// Options of `ioc bench model`.
@@ -190,6 +200,13 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
     match cli.command {
         Command::Serve(args) => serve(&cfg, args).await,
+        Command::Bench(BenchCommand::Kpi(args)) => {
+            let store = store::Store::connect(&cfg.database_url).await?;
+            let report = crate::projection::bench(&store, args.runs.max(1)).await;
+            store.close().await;
+            println!("{}", serde_json::to_string(&report?)?);
+            Ok(())
+        }
         Command::Bench(BenchCommand::Model(args)) => {
             let path = args.model.or(cfg.model_path).ok_or(CliError::NoModelPath)?;
             let report =

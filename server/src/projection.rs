@@ -65,18 +65,10 @@ impl Projection {
     /// # Errors
     /// A store read or a KPI computation failure.
     pub async fn load(store: &Store) -> Result<Projection, Error> {
-        let as_of = store
-            .meta("as_of")
-            .await?
-            .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
         let started = Instant::now();
-        let mut frames = Frames::new();
-        for table in Table::ALL {
-            let columns = read_rows(store, table, None).await?;
-            frames.set_table(table, columns)?;
-        }
-        let frames = Arc::new(Mutex::new(frames));
+        let (frames, as_of) = load_frames(store).await?;
         let loaded_s = started.elapsed().as_secs_f64();
+        let frames = Arc::new(Mutex::new(frames));
         let first = compute(frames.clone(), as_of, 1).await?;
         tracing::info!(
             loaded_s,
@@ -180,6 +172,24 @@ impl Projection {
     }
 }
 
+/// Every canonical table of `store` as Polars frames, and the data's as-of date (`None` for an
+/// empty store).
+///
+/// # Errors
+/// A store read failure or rows that do not fit the schema.
+pub async fn load_frames(store: &Store) -> Result<(Frames, Option<NaiveDate>), Error> {
+    let as_of = store
+        .meta("as_of")
+        .await?
+        .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+    let mut frames = Frames::new();
+    for table in Table::ALL {
+        let columns = read_rows(store, table, None).await?;
+        frames.set_table(table, columns)?;
+    }
+    Ok((frames, as_of))
+}
+
 fn merge(into: &mut ChangeSet, from: &ChangeSet) {
     for rows in &from.rows {
         for &id in &rows.ids {
@@ -216,7 +226,10 @@ async fn compute(
 
 /// Reads a table (or the rows with the given ids) into driver-neutral columns. Every column is
 /// cast to a type both drivers decode the same way.
-async fn read_rows(
+///
+/// # Errors
+/// [`Error::Read`] when the query fails.
+pub async fn read_rows(
     store: &Store,
     table: Table,
     ids: Option<&[i64]>,
@@ -274,4 +287,54 @@ async fn read_rows(
         }
     }
     Ok(columns)
+}
+
+/// What `ioc bench kpi` measured.
+#[derive(Debug, serde::Serialize)]
+pub struct BenchReport {
+    pub cases: usize,
+    pub load_s: f64,
+    pub recompute_ms_median: f64,
+    pub recompute_ms_min: f64,
+    pub batch_rows: usize,
+    pub batch_upsert_ms: f64,
+    pub batch_recompute_ms: f64,
+}
+
+/// Loads the store into Polars, times `runs` full snapshots, then upserts 1,000 cases (re-read
+/// from the store) and recomputes.
+///
+/// # Errors
+/// Store reads, an empty store, or KPI failures.
+pub async fn bench(store: &Store, runs: usize) -> Result<BenchReport, Error> {
+    let started = Instant::now();
+    let (mut frames, as_of) = load_frames(store).await?;
+    let load_s = started.elapsed().as_secs_f64();
+    let as_of = as_of.ok_or(Error::Queries(queries::Error::DateRange(
+        "the store holds no data".into(),
+    )))?;
+    let ids: Vec<i64> = (1..=1000).collect();
+    let batch = read_rows(store, Table::ViecThiHanh, Some(&ids)).await?;
+    tokio::task::spawn_blocking(move || {
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            times.push(kpi::bench_recompute(&frames, as_of)?.1.as_secs_f64() * 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        let cases = frames.height(Table::ViecThiHanh);
+        let batch_rows = batch.first().map_or(0, ColumnData::len);
+        let (upsert, recompute) =
+            kpi::bench_upsert_and_recompute(&mut frames, Table::ViecThiHanh, batch, as_of)?;
+        Ok(BenchReport {
+            cases,
+            load_s,
+            recompute_ms_median: times[times.len() / 2],
+            recompute_ms_min: times[0],
+            batch_rows,
+            batch_upsert_ms: upsert.as_secs_f64() * 1e3,
+            batch_recompute_ms: recompute.as_secs_f64() * 1e3,
+        })
+    })
+    .await
+    .map_err(|_| Error::Join)?
 }
