@@ -76,7 +76,7 @@ pub async fn run(store: &Store, params: &Params, force: bool) -> Result<Summary,
         store.clear_all().await?;
     }
     let (tx, mut rx) = mpsc::channel::<Msg>(QUEUE_BATCHES);
-    let gen_params = Params { ..*params };
+    let gen_params = *params;
     let generator = tokio::task::spawn_blocking(move || {
         let mut sink = ChannelSink::new(tx);
         generate::generate(&gen_params, &mut sink).and_then(|()| sink.flush())
