@@ -4,6 +4,7 @@
 //! - [`schema`]: the canonical schema as data (tables, columns, types, codes);
 //! - [`org`]: the organisation reference data — the 34 provinces with their aliases and regions;
 //! - [`error`]: the crate's one error type, [`Error`];
+//! - [`scope`]: who is asking and what they may see ([`Scope`]), used by every reader of data;
 //! - `frames` (feature `analytics`): the Polars analytical store, one `DataFrame` per canonical
 //!   table, loaded at startup from driver-neutral columns and kept current by micro-batches;
 //! - `kpi` (feature `analytics`): every KPI formula and overdue rule of DOMAIN.md §3–§4 as
@@ -29,5 +30,7 @@ pub mod frames;
 pub mod kpi;
 pub mod org;
 pub mod schema;
+pub mod scope;
 
 pub use error::{Error, Result};
+pub use scope::Scope;

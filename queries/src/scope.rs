@@ -1,0 +1,96 @@
+//! Who is asking, and what they may see: the one access-scope type of THADS IOC.
+//!
+//! A [`Scope`] comes from the session (the auth layer in `server`), never from a request
+//! parameter. Every reader of data — pages, server functions, CSV exports, the live stream and
+//! the question pipeline — filters by it. The rules are DOMAIN.md §2 and DESIGN.md §Security:
+//!
+//! | scope | sees |
+//! |---|---|
+//! | `National` | everything |
+//! | `Province` | its own province; national totals without another province's breakdown |
+//! | `Office` | its own regional office (and its province's totals) |
+//! | `Officer` | the cases and tasks of one chấp hành viên |
+//! | `Kiosk` | the national wall display, read only |
+
+use serde::{Deserialize, Serialize};
+
+use crate::org;
+
+/// What one caller may read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scope {
+    /// Ministry and Cục leadership, central analysts.
+    National,
+    /// Provincial head, deputies and provincial analysts of `ma_tinh`.
+    Province { ma_tinh: String },
+    /// The head of one regional office (`don_vi.id`) in province `ma_tinh`.
+    Office { don_vi_id: i64, ma_tinh: String },
+    /// One chấp hành viên (`can_bo.id`) of office `don_vi_id` in province `ma_tinh`.
+    Officer {
+        can_bo_id: i64,
+        don_vi_id: i64,
+        ma_tinh: String,
+    },
+    /// The wall display's read-only token: the national view, nothing to change.
+    Kiosk,
+}
+
+impl Scope {
+    /// The province this scope is confined to, if any.
+    pub fn province(&self) -> Option<&str> {
+        match self {
+            Scope::National | Scope::Kiosk => None,
+            Scope::Province { ma_tinh }
+            | Scope::Office { ma_tinh, .. }
+            | Scope::Officer { ma_tinh, .. } => Some(ma_tinh),
+        }
+    }
+
+    /// Whether this scope may see the per-province breakdown of `ma_tinh`.
+    pub fn may_see_province(&self, ma_tinh: &str) -> bool {
+        self.province().is_none_or(|own| own == ma_tinh)
+    }
+
+    /// Whether this scope sees the whole country's breakdowns.
+    pub fn is_national(&self) -> bool {
+        matches!(self, Scope::National | Scope::Kiosk)
+    }
+
+    /// Parses the role notation of the CLI and the eval set: `central` or `province:<ma_tinh>`.
+    pub fn parse_role(role: &str) -> Result<Scope, String> {
+        let role = role.trim();
+        if role == "central" || role == "national" {
+            return Ok(Scope::National);
+        }
+        if role == "kiosk" {
+            return Ok(Scope::Kiosk);
+        }
+        match role.split_once(':') {
+            Some(("province", code)) if org::province(code).is_some() => Ok(Scope::Province {
+                ma_tinh: code.to_owned(),
+            }),
+            Some(("province", code)) => Err(format!("mã tỉnh không tồn tại: {code}")),
+            _ => Err(format!(
+                "vai trò không hợp lệ: {role} (dùng central hoặc province:<mã tỉnh>)"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_and_confine() {
+        assert_eq!(Scope::parse_role("central"), Ok(Scope::National));
+        let hn = Scope::parse_role("province:01").unwrap();
+        assert_eq!(hn.province(), Some("01"));
+        assert!(hn.may_see_province("01"));
+        assert!(!hn.may_see_province("79"));
+        assert!(Scope::National.may_see_province("79"));
+        assert!(Scope::parse_role("province:99").is_err());
+        assert!(Scope::parse_role("admin").is_err());
+    }
+}
