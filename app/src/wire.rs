@@ -15,3 +15,40 @@ pub struct NationalTotals {
     /// Money collected through valid receipts, in đồng.
     pub receipts_dong: i64,
 }
+
+/// One live alert of the operations center, streamed on `/api/live` as `event: alert` and kept
+/// (the most recent ones) in every snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Stable, unique id (e.g. `overdue:QH03:123456`, `payment:987`, `complaint:55`); a client
+    /// can de-duplicate by it.
+    pub id: String,
+    /// What happened.
+    pub kind: AlertKind,
+    /// The province concerned (2-digit code) — scope filtering uses it.
+    pub ma_tinh: String,
+    /// The province's Vietnamese name.
+    pub ten_tinh: String,
+    /// Short Vietnamese headline, ready to show.
+    pub title: String,
+    /// One Vietnamese line of detail (case number, office, rule, …).
+    pub detail: String,
+    /// Amount in đồng, for payments.
+    pub amount: Option<i64>,
+    /// When it was detected or happened (ISO 8601, e.g. `2026-11-20T09:15:00+07:00` or a date).
+    pub at: String,
+    /// The snapshot version that first carried it.
+    pub version: u64,
+}
+
+/// The kinds of [`Alert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A case newly flagged by an overdue rule (QH01–QH16).
+    OverdueBreach,
+    /// A valid receipt (biên lai) at or above the large-payment threshold.
+    LargePayment,
+    /// A new complaint (đơn thư loại khiếu nại) received.
+    NewComplaint,
+}
