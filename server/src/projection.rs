@@ -93,6 +93,19 @@ impl Projection {
         self.published.borrow().clone()
     }
 
+    /// Runs `f` on the current frames and the data's as-of date, holding the frames' lock:
+    /// call it from a blocking thread (Polars work), and keep `f` short — the updater waits.
+    ///
+    /// # Errors
+    /// [`Error::Join`] when the lock is poisoned.
+    pub fn with_frames<R>(
+        &self,
+        f: impl FnOnce(&Frames, Option<NaiveDate>) -> R,
+    ) -> Result<R, Error> {
+        let guard = self.frames.lock().map_err(|_| Error::Join)?;
+        Ok(f(&guard, self.as_of))
+    }
+
     /// Applies the change feed until `token` is cancelled.
     pub fn spawn_updater(
         &self,
