@@ -11,6 +11,12 @@ pub enum AppError {
     /// The request itself is wrong; the text says how.
     #[error("{0}")]
     Invalid(String),
+    /// The caller's scope does not cover what was asked; the text says what (HTTP 403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such province, office, officer or case (HTTP 404).
+    #[error("{}", text::ERR_NOT_FOUND)]
+    NotFound,
     /// The store cannot be reached.
     #[error("{}", text::ERR_UNAVAILABLE)]
     Unavailable,
@@ -24,6 +30,8 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Invalid(_) => 400,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound => 404,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
         }

@@ -23,6 +23,7 @@ pub const LOADING: &str = "Đang tải…";
 // Errors.
 pub const ERR_INTERNAL: &str = "Đã có lỗi ở máy chủ. Vui lòng thử lại sau.";
 pub const ERR_UNAVAILABLE: &str = "Không kết nối được cơ sở dữ liệu.";
+pub const ERR_NOT_FOUND: &str = "Không tìm thấy dữ liệu được yêu cầu.";
 pub const NOT_FOUND_HEADING: &str = "Không tìm thấy trang";
 pub const NOT_FOUND_BACK: &str = "Về trang chủ";
 
