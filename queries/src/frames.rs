@@ -252,7 +252,16 @@ impl Frames {
     /// # Errors
     /// See [`build_frame`]; [`Error::Polars`] if a plan fails. The store is unchanged on error.
     pub fn upsert(&mut self, table: Table, rows: Vec<ColumnData>) -> Result<usize> {
-        let batch = build_frame(table, rows)?;
+        self.upsert_frame(table, build_frame(table, rows)?)
+    }
+
+    /// [`Frames::upsert`] of a batch already built with [`build_frame`].
+    ///
+    /// # Errors
+    /// [`Error::Schema`] when `batch` does not have the table's schema; [`Error::Polars`] if a
+    /// plan fails. The store is unchanged on error.
+    pub fn upsert_frame(&mut self, table: Table, batch: DataFrame) -> Result<usize> {
+        check_schema(table, &batch)?;
         if batch.height() == 0 {
             return Ok(0);
         }
@@ -304,6 +313,18 @@ impl Frames {
         self.tables[table as usize] = kept;
         self.version += 1;
         Ok(removed)
+    }
+
+    /// Replaces the frame of `table` with `df`, which must have the table's schema (e.g. a
+    /// filtered copy of another store's frame).
+    ///
+    /// # Errors
+    /// [`Error::Schema`] when the schema differs.
+    pub fn set_frame(&mut self, table: Table, df: DataFrame) -> Result<()> {
+        check_schema(table, &df)?;
+        self.tables[table as usize] = df;
+        self.version += 1;
+        Ok(())
     }
 
     /// The current frame of `table`.
@@ -358,6 +379,27 @@ impl Frames {
             }
         }
         Ok(true)
+    }
+}
+
+fn check_schema(table: Table, df: &DataFrame) -> Result<()> {
+    let expected = table_schema(table);
+    let same = df.width() == expected.len()
+        && df
+            .columns()
+            .iter()
+            .zip(expected.iter())
+            .all(|(c, (name, dtype))| c.name() == name && c.dtype() == dtype);
+    if same {
+        Ok(())
+    } else {
+        Err(schema_error(
+            table,
+            format!(
+                "frame columns {:?} differ from the table's",
+                df.get_column_names()
+            ),
+        ))
     }
 }
 

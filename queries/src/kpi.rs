@@ -103,6 +103,10 @@ pub mod names {
     pub const ID: &str = "id";
     /// Flag frames: the case the flagged row belongs to, if any.
     pub const VIEC_ID: &str = "viec_id";
+
+    /// Facts: how many source rows (cases, receipts, decisions, flags, officers, petitions)
+    /// a fact row sums. The incremental engine keeps a group while this is positive.
+    pub const ROWS: &str = "__rows";
 }
 
 use names as n;
@@ -455,7 +459,13 @@ pub fn case_facts(cases: LazyFrame, p: &Period, prev: &Period) -> LazyFrame {
             col("don_vi_id"),
             col("chap_hanh_vien_id"),
         ))
-        .agg(case_measures(p, prev))
+        .agg(with_rows(case_measures(p, prev)))
+}
+
+/// `aggs` plus the source-row count [`names::ROWS`].
+fn with_rows(mut aggs: Vec<Expr>) -> Vec<Expr> {
+    aggs.push(len().cast(DataType::Int64).alias(n::ROWS));
+    aggs
 }
 
 fn don_vi_lookup(don_vi: LazyFrame) -> LazyFrame {
@@ -476,12 +486,13 @@ pub fn officer_facts(can_bo: LazyFrame, don_vi: LazyFrame) -> LazyFrame {
                 .and(col("dang_cong_tac").eq(lit(1i64))),
         )
         .left_join(don_vi_lookup(don_vi), col("don_vi_id"), col("__dv_id"))
-        .with_columns([lit(1i64).alias(n::OFFICERS)])
+        .with_columns([lit(1i64).cast(DataType::Int64).alias(n::OFFICERS)])
         .select([
             col("__dv_ma_tinh").alias(n::MA_TINH),
             col("don_vi_id").alias(n::DON_VI_ID),
             col("id").alias(n::CAN_BO_ID),
             col(n::OFFICERS),
+            col(n::OFFICERS).alias(n::ROWS),
         ])
 }
 
@@ -493,7 +504,7 @@ pub fn receipt_facts(receipts: LazyFrame, p: &Period) -> LazyFrame {
     receipts
         .filter(is("trang_thai", "hop_le"))
         .group_by(fact_keys(col("ma_tinh"), col("don_vi_id"), null_i64()))
-        .agg([
+        .agg(with_rows(vec![
             count_if(in_period.clone(), n::RECEIPTS_COUNT),
             sum_if(col("so_tien"), in_period.clone(), n::RECEIPTS_AMOUNT),
             sum_if(col("dien_tu"), in_period.clone(), n::RECEIPTS_ELECTRONIC),
@@ -509,7 +520,7 @@ pub fn receipt_facts(receipts: LazyFrame, p: &Period) -> LazyFrame {
             count_if(in_period.and(is("kenh_gui", "giay")), n::RECEIPTS_PAPER),
             count_if(today.clone(), n::RECEIPTS_TODAY),
             sum_if(col("so_tien"), today, n::RECEIPTS_TODAY_AMOUNT),
-        ])
+        ]))
 }
 
 /// K12 petitions (all `don_thu`: khiếu nại, tố cáo, kiến nghị) per (province, office): open now,
@@ -522,7 +533,7 @@ pub fn complaint_facts(petitions: LazyFrame, p: &Period) -> LazyFrame {
         .fill_null(lit(false));
     petitions
         .group_by(fact_keys(col("ma_tinh"), col("don_vi_id"), null_i64()))
-        .agg([
+        .agg(with_rows(vec![
             count_if(
                 one_of("trang_thai", &["moi", "dang_giai_quyet"]),
                 n::COMPLAINTS_OPEN,
@@ -533,7 +544,7 @@ pub fn complaint_facts(petitions: LazyFrame, p: &Period) -> LazyFrame {
             ),
             count_if(resolved.clone(), n::COMPLAINTS_RESOLVED),
             count_if(resolved.and(on_time), n::COMPLAINTS_RESOLVED_ON_TIME),
-        ])
+        ]))
 }
 
 fn case_lookup(cases: LazyFrame) -> LazyFrame {
@@ -557,18 +568,18 @@ pub fn decision_facts(decisions: LazyFrame, cases: LazyFrame, p: &Period) -> Laz
             col("__v_don_vi_id"),
             col("__v_chv"),
         ))
-        .agg([
+        .agg(with_rows(vec![
             len().cast(DataType::Int64).alias(n::DECISIONS),
             col("ky_so")
                 .cast(DataType::Int64)
                 .sum()
                 .alias(n::DECISIONS_SIGNED),
-        ])
+        ]))
 }
 
 /// K9 per (province, office, officer): flagged rows in total and per rule.
 pub fn overdue_facts(flags: LazyFrame) -> LazyFrame {
-    let mut aggs = vec![len().cast(DataType::Int64).alias(n::OVERDUE_TOTAL)];
+    let mut aggs = with_rows(vec![len().cast(DataType::Int64).alias(n::OVERDUE_TOTAL)]);
     aggs.extend(
         RuleId::ALL
             .iter()
@@ -594,14 +605,45 @@ pub fn all_facts(
     prev: &Period,
     rules: &RuleParams,
 ) -> Result<LazyFrame> {
+    let parts = [
+        case_side_facts(frames, p, prev, rules)?,
+        receipt_facts(frames.lazy(Table::BienLai), p),
+        small_facts(frames, p, rules)?,
+    ];
+    Ok(concat_lf_diagonal(parts, UnionArgs::default())?)
+}
+
+/// The facts that are a sum over cases of what one case and its own decisions, measures and
+/// receipts give: case facts, decision facts and the case rules' flags ([`CASE_RULES`]).
+/// Restricted to some cases (and their children), it gives exactly those cases' share.
+///
+/// # Errors
+/// [`Error::Polars`] if the plans cannot be combined.
+pub fn case_side_facts(
+    frames: &Frames,
+    p: &Period,
+    prev: &Period,
+    rules: &RuleParams,
+) -> Result<LazyFrame> {
     let cases = frames.lazy(Table::ViecThiHanh);
     let parts = [
         case_facts(cases.clone(), p, prev),
-        officer_facts(frames.lazy(Table::CanBo), frames.lazy(Table::DonVi)),
-        receipt_facts(frames.lazy(Table::BienLai), p),
-        complaint_facts(frames.lazy(Table::DonThu), p),
         decision_facts(frames.lazy(Table::QuyetDinh), cases, p),
-        overdue_facts(overdue_flags(frames, rules)?),
+        overdue_facts(rule_flags(frames, &CASE_RULES, rules)?),
+    ];
+    Ok(concat_lf_diagonal(parts, UnionArgs::default())?)
+}
+
+/// The facts of the small tables, cheap to recompute whole: active officers, petitions and the
+/// petition and task rules ([`OTHER_RULES`]).
+///
+/// # Errors
+/// [`Error::Polars`] if the plans cannot be combined.
+pub fn small_facts(frames: &Frames, p: &Period, rules: &RuleParams) -> Result<LazyFrame> {
+    let parts = [
+        officer_facts(frames.lazy(Table::CanBo), frames.lazy(Table::DonVi)),
+        complaint_facts(frames.lazy(Table::DonThu), p),
+        overdue_facts(rule_flags(frames, &OTHER_RULES, rules)?),
     ];
     Ok(concat_lf_diagonal(parts, UnionArgs::default())?)
 }
@@ -1417,7 +1459,34 @@ pub fn overdue_rule(frames: &Frames, rule: RuleId, r: &RuleParams) -> LazyFrame 
 /// # Errors
 /// [`Error::Polars`] if the plans cannot be combined.
 pub fn overdue_flags(frames: &Frames, r: &RuleParams) -> Result<LazyFrame> {
-    let parts: Vec<LazyFrame> = RuleId::ALL
+    rule_flags(frames, &RuleId::ALL, r)
+}
+
+/// The rules whose flags depend only on one case and its own decisions, measures and receipts.
+pub const CASE_RULES: [RuleId; 12] = [
+    RuleId::Qh01,
+    RuleId::Qh02,
+    RuleId::Qh03,
+    RuleId::Qh04,
+    RuleId::Qh05,
+    RuleId::Qh06,
+    RuleId::Qh07,
+    RuleId::Qh08,
+    RuleId::Qh09,
+    RuleId::Qh10,
+    RuleId::Qh11,
+    RuleId::Qh16,
+];
+
+/// The petition and task rules (small tables).
+pub const OTHER_RULES: [RuleId; 4] = [RuleId::Qh12, RuleId::Qh13, RuleId::Qh14, RuleId::Qh15];
+
+/// The rows of `rules`, concatenated.
+///
+/// # Errors
+/// [`Error::Polars`] if the plans cannot be combined.
+pub fn rule_flags(frames: &Frames, rules: &[RuleId], r: &RuleParams) -> Result<LazyFrame> {
+    let parts: Vec<LazyFrame> = rules
         .iter()
         .map(|rule| overdue_rule(frames, *rule, r))
         .collect();
@@ -1449,7 +1518,20 @@ fn monthly_group(lf: LazyFrame, ma_tinh: &str, month: Expr, aggs: Vec<Expr>) -> 
 /// # Errors
 /// [`Error::Polars`] if the plans cannot be combined.
 pub fn monthly_facts(frames: &Frames, p: &Period) -> Result<LazyFrame> {
-    let cases = frames.lazy(Table::ViecThiHanh).filter(not_transferred());
+    let parts = [
+        monthly_case_facts(frames.lazy(Table::ViecThiHanh), p)?,
+        monthly_receipt_facts(frames.lazy(Table::BienLai), p),
+        monthly_petition_facts(frames.lazy(Table::DonThu), p)?,
+    ];
+    Ok(concat_lf_diagonal(parts, UnionArgs::default())?)
+}
+
+/// The case part of [`monthly_facts`] (a sum over cases).
+///
+/// # Errors
+/// [`Error::Polars`] if the plans cannot be combined.
+pub fn monthly_case_facts(cases: LazyFrame, p: &Period) -> Result<LazyFrame> {
+    let cases = cases.filter(not_transferred());
     let entry = when(col("ngay_thu_ly").lt(date_lit(p.start)))
         .then(date_lit(p.start))
         .otherwise(col("ngay_thu_ly"));
@@ -1472,36 +1554,46 @@ pub fn monthly_facts(frames: &Frames, p: &Period) -> Result<LazyFrame> {
             month_of(entry),
             vec![len().cast(DataType::Int64).alias(n::CASES_WITH_CONDITIONS)],
         ),
+    ];
+    Ok(concat_lf_diagonal(parts, UnionArgs::default())?)
+}
+
+/// The receipt part of [`monthly_facts`] (a sum over receipts).
+pub fn monthly_receipt_facts(receipts: LazyFrame, p: &Period) -> LazyFrame {
+    monthly_group(
+        receipts.filter(is("trang_thai", "hop_le").and(between("ngay_thu", p.start, p.report))),
+        "ma_tinh",
+        month_of(col("ngay_thu")),
+        vec![
+            len().cast(DataType::Int64).alias(n::RECEIPTS_COUNT),
+            col("so_tien")
+                .sum()
+                .cast(DataType::Int64)
+                .alias(n::RECEIPTS_AMOUNT),
+        ],
+    )
+}
+
+/// The petition part of [`monthly_facts`].
+///
+/// # Errors
+/// [`Error::Polars`] if the plans cannot be combined.
+pub fn monthly_petition_facts(petitions: LazyFrame, p: &Period) -> Result<LazyFrame> {
+    let parts = [
         monthly_group(
-            frames
-                .lazy(Table::BienLai)
-                .filter(is("trang_thai", "hop_le").and(between("ngay_thu", p.start, p.report))),
-            "ma_tinh",
-            month_of(col("ngay_thu")),
-            vec![
-                len().cast(DataType::Int64).alias(n::RECEIPTS_COUNT),
-                col("so_tien")
-                    .sum()
-                    .cast(DataType::Int64)
-                    .alias(n::RECEIPTS_AMOUNT),
-            ],
-        ),
-        monthly_group(
-            frames
-                .lazy(Table::DonThu)
+            petitions
+                .clone()
                 .filter(between("ngay_nhan", p.start, p.report)),
             "ma_tinh",
             month_of(col("ngay_nhan")),
             vec![len().cast(DataType::Int64).alias(n::COMPLAINTS_RECEIVED)],
         ),
         monthly_group(
-            frames
-                .lazy(Table::DonThu)
-                .filter(is("trang_thai", "da_giai_quyet").and(between(
-                    "ngay_giai_quyet",
-                    p.start,
-                    p.report,
-                ))),
+            petitions.filter(is("trang_thai", "da_giai_quyet").and(between(
+                "ngay_giai_quyet",
+                p.start,
+                p.report,
+            ))),
             "ma_tinh",
             month_of(col("ngay_giai_quyet")),
             vec![len().cast(DataType::Int64).alias(n::COMPLAINTS_RESOLVED)],
@@ -1753,7 +1845,6 @@ pub fn compute_snapshot(frames: &Frames, as_of: NaiveDate) -> Result<KpiSnapshot
     let period = Period::containing(as_of)?;
     let previous = period.previous()?;
     let rules = RuleParams::new(frames, as_of)?;
-    let org = Org::from_frames(frames);
 
     let stage1 = collect_all(vec![
         all_facts(frames, &period, &previous, &rules)?,
@@ -1762,7 +1853,43 @@ pub fn compute_snapshot(frames: &Frames, as_of: NaiveDate) -> Result<KpiSnapshot
     ])?;
     let [facts, monthly_now, monthly_prev] = <[DataFrame; 3]>::try_from(stage1)
         .map_err(|_| Error::DateRange("collect_all returned a wrong count".into()))?;
+    snapshot_from_facts(
+        frames,
+        as_of,
+        &FactTables {
+            facts,
+            monthly_now,
+            monthly_prev,
+        },
+    )
+}
 
+/// Stage 1 of a snapshot: the facts (see [`all_facts`]) and the monthly facts of this and the
+/// previous statistical year. Rows need not be unique per key: the levels sum them.
+pub struct FactTables {
+    pub facts: DataFrame,
+    pub monthly_now: DataFrame,
+    pub monthly_prev: DataFrame,
+}
+
+/// Stage 2 of a snapshot: every level, the targets, the rates and the monthly series, summed
+/// from the fact tables (small frames) and the organisation tables of `frames`.
+///
+/// # Errors
+/// As [`compute_snapshot`].
+pub fn snapshot_from_facts(
+    frames: &Frames,
+    as_of: NaiveDate,
+    facts: &FactTables,
+) -> Result<KpiSnapshot> {
+    let period = Period::containing(as_of)?;
+    let previous = period.previous()?;
+    let org = Org::from_frames(frames);
+    let FactTables {
+        facts,
+        monthly_now,
+        monthly_prev,
+    } = facts;
     let mut plans: Vec<LazyFrame> = Level::ALL
         .iter()
         .map(|level| {
@@ -1775,7 +1902,7 @@ pub fn compute_snapshot(frames: &Frames, as_of: NaiveDate) -> Result<KpiSnapshot
             )
         })
         .collect();
-    for (monthly, p) in [(&monthly_now, &period), (&monthly_prev, &previous)] {
+    for (monthly, p) in [(monthly_now, &period), (monthly_prev, &previous)] {
         for level in MONTHLY_LEVELS {
             plans.push(monthly_table(
                 monthly.clone().lazy(),
@@ -2125,12 +2252,12 @@ pub fn bench_upsert_and_recompute(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Every expected number below is computed by hand in the comment next to it.
     use super::*;
     use chrono::Weekday;
 
-    fn d(s: &str) -> NaiveDate {
+    pub(crate) fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
     }
     fn od(s: Option<&str>) -> Option<NaiveDate> {
@@ -2156,11 +2283,11 @@ mod tests {
     }
 
     /// The as-of date of every test: Friday 2026-11-20 (statistical year 2027).
-    const AS_OF: &str = "2026-11-20";
+    pub(crate) const AS_OF: &str = "2026-11-20";
 
     /// A case: (id, don_vi_id, ma_tinh, chv, thu_ly, qd, xac_minh, co_dk, trang_thai, phai,
     /// da, ket_thuc).
-    type Case = (
+    pub(crate) type Case = (
         i64,
         i64,
         &'static str,
@@ -2176,7 +2303,7 @@ mod tests {
     );
     /// A receipt: (id, don_vi_id, ma_tinh, viec_id, ngay_thu, so_tien, dien_tu, kenh, ky_so,
     /// trang_thai).
-    type Receipt = (
+    pub(crate) type Receipt = (
         i64,
         i64,
         &'static str,
@@ -2189,7 +2316,7 @@ mod tests {
         &'static str,
     );
     /// A petition: (id, don_vi_id, ma_tinh, ngay_nhan, han, ngay_giai_quyet, trang_thai).
-    type Petition = (
+    pub(crate) type Petition = (
         i64,
         i64,
         Option<&'static str>,
@@ -2199,20 +2326,20 @@ mod tests {
         &'static str,
     );
     /// A decision: (id, viec_id, loai, ngay_ky, ky_so).
-    type Decision = (i64, i64, &'static str, &'static str, i64);
+    pub(crate) type Decision = (i64, i64, &'static str, &'static str, i64);
     /// A measure: (id, viec_id, loai, ngay_thuc_hien).
-    type Measure = (i64, i64, &'static str, &'static str);
+    pub(crate) type Measure = (i64, i64, &'static str, &'static str);
     /// A task: (id, don_vi_id, han_hoan_thanh, trang_thai).
-    type Task = (i64, i64, &'static str, &'static str);
+    pub(crate) type Task = (i64, i64, &'static str, &'static str);
 
     #[derive(Default)]
-    struct Fixture {
-        cases: Vec<Case>,
-        receipts: Vec<Receipt>,
-        petitions: Vec<Petition>,
-        decisions: Vec<Decision>,
-        measures: Vec<Measure>,
-        tasks: Vec<Task>,
+    pub(crate) struct Fixture {
+        pub(crate) cases: Vec<Case>,
+        pub(crate) receipts: Vec<Receipt>,
+        pub(crate) petitions: Vec<Petition>,
+        pub(crate) decisions: Vec<Decision>,
+        pub(crate) measures: Vec<Measure>,
+        pub(crate) tasks: Vec<Task>,
     }
 
     /// Working days: Mon–Fri minus these holidays.
@@ -2262,7 +2389,7 @@ mod tests {
     }
 
     impl Fixture {
-        fn frames(&self) -> Frames {
+        pub(crate) fn frames(&self) -> Frames {
             let mut f = Frames::new();
             // Two provinces: 01 (bac, dbsh) and 79 (nam, dnb).
             f.set_table(
@@ -2444,7 +2571,7 @@ mod tests {
     }
 
     /// The KPI dataset: ten cases around the 30/9 – 1/10 boundary.
-    fn kpi_cases() -> Vec<Case> {
+    pub(crate) fn kpi_cases() -> Vec<Case> {
         vec![
             // 1: done on 30/9/2026, the last day of year 2026.
             (
@@ -2599,7 +2726,7 @@ mod tests {
         ]
     }
 
-    fn kpi_fixture() -> Fixture {
+    pub(crate) fn kpi_fixture() -> Fixture {
         Fixture {
             cases: kpi_cases(),
             receipts: vec![
@@ -3816,7 +3943,12 @@ mod tests {
     }
 
     fn frame_columns(df: &DataFrame) -> Vec<ColumnData> {
-        Table::ViecThiHanh
+        table_columns(Table::ViecThiHanh, df)
+    }
+
+    /// The rows of `df` (a frame of `table`) as batch columns.
+    pub(crate) fn table_columns(table: Table, df: &DataFrame) -> Vec<ColumnData> {
+        table
             .columns()
             .iter()
             .map(|c| {
@@ -3838,6 +3970,9 @@ mod tests {
                             .map(|v| v.and_then(crate::frames::date_from_epoch_days))
                             .collect(),
                     ),
+                    crate::schema::ColType::Rate => {
+                        ColumnData::Float(col.f64().expect("f64").iter().collect())
+                    }
                     _ => ColumnData::Int(col.i64().expect("i64").iter().collect()),
                 }
             })

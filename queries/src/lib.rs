@@ -9,7 +9,10 @@
 //!   table, loaded at startup from driver-neutral columns and kept current by micro-batches;
 //! - `kpi` (feature `analytics`): every KPI formula and overdue rule of DOMAIN.md §3–§4 as
 //!   named Polars expressions and lazy pipelines, at the levels country, region, province,
-//!   office and officer, with monthly series, and `kpi::compute_snapshot` for the dashboards.
+//!   office and officer, with monthly series, and `kpi::compute_snapshot` for the dashboards;
+//! - `engine` (feature `analytics`): the incremental KPI engine — cached facts updated per
+//!   micro-batch from the changed rows only, equal to a from-scratch snapshot;
+//! - `alerts` (feature `analytics`): new overdue breaches, large payments, new complaints.
 //!
 //! As the product grows: the Vietnamese normaliser, the NL→SQL pipeline, the SQL guard and task
 //! parsing.
@@ -23,6 +26,10 @@
 //! Tests: `cargo test -p queries` (unit tests only, no I/O); with the KPI engine:
 //! `cargo test -p queries --features analytics`.
 
+#[cfg(feature = "analytics")]
+pub mod alerts;
+#[cfg(feature = "analytics")]
+pub mod engine;
 pub mod error;
 #[cfg(feature = "analytics")]
 pub mod frames;
