@@ -1,0 +1,236 @@
+//! The answer sentence, built from the result rows by templates — never free model text, so no
+//! number can be invented — and the chart shape a result calls for.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::plan::{metric, Plan};
+
+/// How a result is best drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    /// One number: a big figure, no chart.
+    Number,
+    /// Values by category: bars.
+    Bar,
+    /// Values over months or quarters: a line.
+    Line,
+    /// Rows that are not a measure by category: just the table.
+    Table,
+}
+
+/// The chart for a result of `plan` with `rows` rows.
+pub fn chart_kind(plan: &Plan, rows: usize) -> ChartKind {
+    match plan.by {
+        _ if rows == 0 => ChartKind::Table,
+        "thang" | "quy" => ChartKind::Line,
+        "khong" if rows == 1 => ChartKind::Number,
+        "khong" => ChartKind::Table,
+        _ => ChartKind::Bar,
+    }
+}
+
+/// 1.234.567 / 84,25: a number the Vietnamese way.
+pub fn vn_number(v: &Value) -> String {
+    match v {
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                group_thousands(i)
+            } else if let Some(f) = n.as_f64() {
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f.trunc() as i64;
+                let frac = format!("{:.2}", (f - f.trunc()).abs());
+                let frac = frac.trim_start_matches('0').trim_start_matches('.');
+                let frac = frac.trim_end_matches('0');
+                let sign = if f < 0.0 && whole == 0 { "-" } else { "" };
+                if frac.is_empty() {
+                    format!("{sign}{}", group_thousands(whole))
+                } else {
+                    format!("{sign}{},{frac}", group_thousands(whole))
+                }
+            } else {
+                n.to_string()
+            }
+        }
+        Value::String(s) => s.clone(),
+        Value::Null => "không có".into(),
+        other => other.to_string(),
+    }
+}
+
+fn group_thousands(i: i64) -> String {
+    let digits = i.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if i < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The sentence for a query result.
+pub fn sentence(
+    plan: &Plan,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    value_column: &str,
+    period: Option<&str>,
+    notes: &[String],
+) -> String {
+    let Some(m) = metric(plan.metric) else {
+        return String::new();
+    };
+    let set = super::plan::SETS
+        .iter()
+        .find(|s| s.key == plan.set && s.base == m.base && s.key != "tat_ca")
+        .map(|s| format!(" — {}", s.label))
+        .unwrap_or_default();
+    let when = period.map(|p| format!(", {p}")).unwrap_or_default();
+    let head = format!("{}{set}{when}", capitalise(m.label));
+    let unit = if m.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", m.unit)
+    };
+    let value_at = columns
+        .iter()
+        .position(|c| c == value_column)
+        .unwrap_or(columns.len().saturating_sub(1));
+    let label_of = |row: &[Value]| -> String {
+        let parts: Vec<String> = row
+            .iter()
+            .enumerate()
+            .filter(|(i, v)| *i != value_at && matches!(v, Value::String(_)))
+            .map(|(_, v)| vn_number(v))
+            .collect();
+        parts.first().cloned().unwrap_or_else(|| {
+            row.iter()
+                .enumerate()
+                .find(|(i, _)| *i != value_at)
+                .map(|(_, v)| vn_number(v))
+                .unwrap_or_default()
+        })
+    };
+    let mut s = match rows {
+        [] => format!("{head}: không có dòng nào thỏa điều kiện."),
+        [row] if plan.by == "khong" && columns.len() <= 2 => {
+            let v = row.get(value_at).map(vn_number).unwrap_or_default();
+            let mut s = format!("{head}: {v}{unit}.");
+            if columns.len() == 2 {
+                if let Some(other) = row.iter().enumerate().find(|(i, _)| *i != value_at) {
+                    s = format!(
+                        "{head}: {v}{unit} ({}: {}).",
+                        columns[other.0],
+                        vn_number(other.1)
+                    );
+                }
+            }
+            s
+        }
+        [row] => {
+            let v = row.get(value_at).map(vn_number).unwrap_or_default();
+            format!("{head}: {} — {v}{unit}.", label_of(row))
+        }
+        many => {
+            let shown: Vec<String> = many
+                .iter()
+                .take(3)
+                .map(|r| {
+                    format!(
+                        "{} ({}{unit})",
+                        label_of(r),
+                        r.get(value_at).map(vn_number).unwrap_or_default()
+                    )
+                })
+                .collect();
+            let lead = match plan.order {
+                "giam" => "cao nhất là",
+                "tang" => "thấp nhất là",
+                _ => "gồm",
+            };
+            format!(
+                "{head}: {} dòng; {lead} {}{}.",
+                many.len(),
+                shown.join(", "),
+                if many.len() > 3 { ", …" } else { "" }
+            )
+        }
+    };
+    for n in notes {
+        s.push(' ');
+        s.push_str(n);
+    }
+    s
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plan(by: &'static str, order: &'static str) -> Plan {
+        Plan {
+            metric: "so_viec",
+            set: "chua_co_dieu_kien",
+            by,
+            order,
+            limit: None,
+        }
+    }
+
+    #[test]
+    fn numbers_the_vietnamese_way() {
+        assert_eq!(vn_number(&json!(1234567)), "1.234.567");
+        assert_eq!(vn_number(&json!(84.25)), "84,25");
+        assert_eq!(vn_number(&json!(12.5)), "12,5");
+        assert_eq!(vn_number(&json!(3.0)), "3");
+        assert_eq!(vn_number(&json!(-1234)), "-1.234");
+    }
+
+    #[test]
+    fn sentences_read_the_rows() {
+        let s = sentence(
+            &plan("khong", "khong"),
+            &["so_viec".into()],
+            &[vec![json!(12345)]],
+            "so_viec",
+            Some("hôm nay (20/11/2026)"),
+            &[],
+        );
+        assert_eq!(s, "Số việc thi hành án — việc chưa có điều kiện thi hành, hôm nay (20/11/2026): 12.345 việc.");
+        let rows = vec![
+            vec![json!("Hà Nội"), json!("01"), json!(900)],
+            vec![json!("Huế"), json!("46"), json!(10)],
+        ];
+        let s = sentence(
+            &plan("tinh", "giam"),
+            &["ten".into(), "ma_tinh".into(), "so_viec".into()],
+            &rows,
+            "so_viec",
+            None,
+            &[],
+        );
+        assert!(
+            s.contains("2 dòng; cao nhất là Hà Nội (900 việc), Huế (10 việc)"),
+            "{s}"
+        );
+        assert_eq!(chart_kind(&plan("tinh", "giam"), 2), ChartKind::Bar);
+        assert_eq!(chart_kind(&plan("thang", "khong"), 12), ChartKind::Line);
+        assert_eq!(chart_kind(&plan("khong", "khong"), 1), ChartKind::Number);
+    }
+}

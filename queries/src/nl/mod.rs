@@ -1,0 +1,23 @@
+//! The question pipeline (DESIGN.md §4): normalise → link → classify → plan → compile → answer.
+//!
+//! - [`normalize`]: NFC, the diacritics-free folded form, Vietnamese numbers;
+//! - [`time`]: relative and explicit time expressions against the as-of date, task deadlines;
+//! - [`link`]: provinces (names, aliases, old names), regions, offices, codes, amounts, top-N;
+//! - [`classify`]: query, task command or refusal (injection, writes, data not held, scope);
+//! - [`plan`]: the semantic layer — metrics, case sets, dimensions — and the plan → SQL compiler;
+//! - [`prompt`]: what the model sees and the grammar its plan line must follow;
+//! - [`task`]: task commands → drafts (assignee, action, deadline, linked records);
+//! - [`answer`]: the templated Vietnamese sentence and the chart shape;
+//! - [`score`]: execution accuracy exactly as `shared/eval/score.py` scores it;
+//! - [`ask`]: one question end to end, with the model and the executor behind two traits.
+
+pub mod answer;
+pub mod ask;
+pub mod classify;
+pub mod link;
+pub mod normalize;
+pub mod plan;
+pub mod prompt;
+pub mod score;
+pub mod task;
+pub mod time;

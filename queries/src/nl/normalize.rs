@@ -1,0 +1,248 @@
+//! Vietnamese text normalisation (DOMAIN.md §7): NFC, a diacritics-free folded copy, and words.
+//!
+//! Matching happens on the *folded* form: NFD, combining marks removed, `đ/Đ → d/D` (NFD does
+//! not decompose them), lower case, punctuation turned into spaces, runs of spaces collapsed.
+//! So "Hà Nội", "Ha Noi", "HÀ NỘI", NFD input and old tone placement ("Hoá"/"Hóa") all fold to
+//! `ha noi`. A case-preserving folded copy is kept for short uppercase abbreviations ("HN",
+//! "CT") that must not match ordinary lowercase words.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest question accepted, in characters; longer input is refused before any work.
+pub const MAX_QUESTION_CHARS: usize = 1000;
+
+/// A question in the forms the linker needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// The question in NFC, trimmed.
+    pub nfc: String,
+    /// Folded, case preserved: "Hà Nội, TP.HCM" → "Ha Noi TP HCM".
+    pub folded_case: String,
+    /// Folded and lower case: "ha noi tp hcm". Words are separated by single spaces.
+    pub folded: String,
+    /// Lower case with diacritics kept (tone placement unified, see [`light`]), split into
+    /// words exactly like `folded`, so word `i` of one is word `i` of the other.
+    pub light: String,
+}
+
+impl Text {
+    /// Normalises `raw`.
+    pub fn new(raw: &str) -> Text {
+        let nfc: String = raw.trim().nfc().collect();
+        let folded_case = fold_keep_case(&nfc);
+        let folded = folded_case.to_lowercase();
+        let light = light(&nfc);
+        Text {
+            nfc,
+            folded_case,
+            folded,
+            light,
+        }
+    }
+
+    /// The folded words.
+    pub fn words(&self) -> Vec<&str> {
+        self.folded.split(' ').filter(|w| !w.is_empty()).collect()
+    }
+
+    /// Whether the folded text contains `phrase` (already folded) as whole words.
+    pub fn has(&self, phrase: &str) -> bool {
+        find_words(&self.folded, phrase).is_some()
+    }
+
+    /// Whether any of `phrases` occurs as whole words.
+    pub fn has_any(&self, phrases: &[&str]) -> bool {
+        phrases.iter().any(|p| self.has(p))
+    }
+}
+
+/// Lower case NFC with punctuation handled as in [`fold_keep_case`] and the old tone placement
+/// ("hoá", "thuỷ") rewritten to the new one ("hóa", "thủy"), so diacritics can still tell
+/// "Điện Biên" from "diễn biến".
+pub fn light(s: &str) -> String {
+    const TONES: [(&str, &str); 10] = [
+        ("oá", "óa"),
+        ("oà", "òa"),
+        ("oả", "ỏa"),
+        ("oã", "õa"),
+        ("oạ", "ọa"),
+        ("uý", "úy"),
+        ("uỳ", "ùy"),
+        ("uỷ", "ủy"),
+        ("uỹ", "ũy"),
+        ("uỵ", "ụy"),
+    ];
+    // The old placement differs only in an open syllable ending in "oa"/"uy" ("hoá", "thuỷ");
+    // "soát", "hoàn" are the same in both conventions.
+    let words: Vec<String> = fold_with(s, false)
+        .to_lowercase()
+        .split(' ')
+        .map(|w| {
+            TONES.iter().find(|(old, _)| w.ends_with(old)).map_or_else(
+                || w.to_owned(),
+                |(old, new)| format!("{}{new}", &w[..w.len() - old.len()]),
+            )
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// Whether a word carries Vietnamese diacritics (any non-ASCII letter).
+pub fn has_diacritics(word: &str) -> bool {
+    !word.is_ascii()
+}
+
+/// Folds `s`: diacritics removed, đ → d, punctuation → space, spaces collapsed; case kept.
+pub fn fold_keep_case(s: &str) -> String {
+    fold_with(s, true)
+}
+
+fn fold_with(s: &str, strip: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_space = true;
+    let chars: Box<dyn Iterator<Item = char>> = if strip {
+        Box::new(s.nfd())
+    } else {
+        Box::new(s.nfc())
+    };
+    for c in chars {
+        if strip && is_combining_mark(c) {
+            continue;
+        }
+        let c = match c {
+            'đ' if strip => 'd',
+            'Đ' if strip => 'D',
+            c => c,
+        };
+        if c.is_alphanumeric() || c == '%' {
+            out.push(c);
+            last_space = false;
+        } else if matches!(c, '/' | '-' | ',' | '.') && !last_space && keeps_joiner(s, &out, c) {
+            // Dates "15/12", codes "T01-KV03" and numbers "2,5" keep their joiner.
+            out.push(c);
+        } else if !last_space {
+            out.push(' ');
+            last_space = true;
+        }
+    }
+    // A joiner kept at the end of a word ("HCM." or "2,") is punctuation after all.
+    let trimmed: Vec<&str> = out
+        .split(' ')
+        .map(|w| w.trim_end_matches(['/', '-', ',', '.']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = trimmed.join(" ");
+    // "TP.HCM" → "TP HCM": a dot between letters separates words.
+    split_letter_dots(&joined)
+}
+
+/// Folds and lower-cases `s` (the form every stored name is compared in).
+pub fn fold(s: &str) -> String {
+    fold_keep_case(s).to_lowercase()
+}
+
+fn keeps_joiner(_source: &str, out: &str, _c: char) -> bool {
+    out.chars().last().is_some_and(|p| p.is_alphanumeric())
+}
+
+fn split_letter_dots(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|j| chars.get(j));
+        let next = chars.get(i + 1);
+        let between_letters =
+            prev.is_some_and(|p| p.is_alphabetic()) && next.is_some_and(|n| n.is_alphabetic());
+        if (c == '.' || c == ',') && between_letters {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Byte offset of `phrase` in `text` as whole words (both folded, single-spaced).
+pub fn find_words(text: &str, phrase: &str) -> Option<usize> {
+    if phrase.is_empty() {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(pos) = text.get(from..).and_then(|t| t.find(phrase)) {
+        let start = from + pos;
+        let end = start + phrase.len();
+        let before_ok = start == 0 || text[..start].ends_with(' ');
+        let after_ok = end == text.len() || text[end..].starts_with(' ');
+        if before_ok && after_ok {
+            return Some(start);
+        }
+        from = start + 1;
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    None
+}
+
+/// Parses a Vietnamese number: "50", "1.234.567", "2,5", "84,25".
+pub fn parse_number(word: &str) -> Option<f64> {
+    let w = word.trim_end_matches('%');
+    if w.is_empty()
+        || !w
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        return None;
+    }
+    let groups: Vec<&str> = w.split('.').collect();
+    let integer_dots = groups.len() > 1 && groups[1..].iter().all(|g| g.len() == 3);
+    let s = if integer_dots {
+        w.replace('.', "")
+    } else {
+        w.to_owned()
+    };
+    s.replace(',', ".").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_diacritics_d_and_punctuation() {
+        let t = Text::new("  Hà Nội, TP.HCM và Đà Nẵng?  ");
+        assert_eq!(t.folded, "ha noi tp hcm va da nang");
+        assert_eq!(t.folded_case, "Ha Noi TP HCM va Da Nang");
+    }
+
+    #[test]
+    fn nfd_and_old_tone_placement_fold_the_same() {
+        let nfd: String = "Thanh Hoá".nfd().collect();
+        assert_eq!(Text::new(&nfd).folded, Text::new("Thanh Hóa").folded);
+        assert_eq!(Text::new(&nfd).nfc, "Thanh Hoá".nfc().collect::<String>());
+    }
+
+    #[test]
+    fn keeps_dates_codes_and_decimals() {
+        let t = Text::new("Báo cáo trước 15/12, phòng T01-KV03, 2,5 tỷ.");
+        assert_eq!(t.folded, "bao cao truoc 15/12 phong t01-kv03 2,5 ty");
+    }
+
+    #[test]
+    fn whole_word_search() {
+        let t = Text::new("tỉnh Quảng Ninh");
+        assert!(t.has("quang ninh"));
+        assert!(!t.has("ninh b"));
+        assert!(!Text::new("hanoi").has("ha"));
+    }
+
+    #[test]
+    fn vietnamese_numbers() {
+        assert_eq!(parse_number("1.234.567"), Some(1_234_567.0));
+        assert_eq!(parse_number("2,5"), Some(2.5));
+        assert_eq!(parse_number("84,25%"), Some(84.25));
+        assert_eq!(parse_number("50"), Some(50.0));
+        assert_eq!(parse_number("abc"), None);
+    }
+}

@@ -1,0 +1,1386 @@
+//! The semantic layer: a small query plan over named metrics, case sets and dimensions, and
+//! its deterministic compilation to SQL (DOMAIN.md §4 formulas, §6 schema).
+//!
+//! The language model never writes this SQL: it fills a [`Plan`] (under constrained decoding,
+//! so only the names below can come out), entity linking supplies the filters and the period,
+//! and [`compile`] writes portable SQL the guard then checks and Polars runs. Every metric has
+//! one place here; its formula is the one in DOMAIN.md.
+
+use chrono::NaiveDate;
+
+use super::link::Linked;
+use super::time::{stat_year_bounds, stat_year_of, Period};
+use crate::Scope;
+
+/// Which base table a metric counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    Viec,
+    BienLai,
+    DonThu,
+    QuyetDinh,
+    BienPhap,
+    CanBo,
+    DonVi,
+    Tinh,
+    ChiTieu,
+    NhiemVu,
+}
+
+/// A metric: what the question asks to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metric {
+    pub key: &'static str,
+    pub base: Base,
+    /// Vietnamese description, shown to the model and in answers.
+    pub label: &'static str,
+    /// Unit of the value for the answer sentence.
+    pub unit: &'static str,
+}
+
+const fn m(key: &'static str, base: Base, label: &'static str, unit: &'static str) -> Metric {
+    Metric {
+        key,
+        base,
+        label,
+        unit,
+    }
+}
+
+/// Every metric of the semantic layer.
+pub const METRICS: &[Metric] = &[
+    m("so_viec", Base::Viec, "số việc thi hành án", "việc"),
+    m(
+        "tien_phai_thi_hanh",
+        Base::Viec,
+        "số tiền phải thi hành",
+        "tỷ đồng",
+    ),
+    m(
+        "tien_da_thi_hanh",
+        Base::Viec,
+        "số tiền đã thi hành (đã thu)",
+        "tỷ đồng",
+    ),
+    m(
+        "tien_con_phai_thu",
+        Base::Viec,
+        "số tiền còn phải thi hành (phải − đã thi hành)",
+        "tỷ đồng",
+    ),
+    m(
+        "ty_le_xong_viec",
+        Base::Viec,
+        "tỷ lệ thi hành xong về việc (K4)",
+        "%",
+    ),
+    m(
+        "ty_le_xong_tien",
+        Base::Viec,
+        "tỷ lệ thi hành xong về tiền (K5)",
+        "%",
+    ),
+    m(
+        "thoi_gian_tb",
+        Base::Viec,
+        "thời gian trung bình từ thụ lý đến kết thúc",
+        "ngày",
+    ),
+    m(
+        "binh_quan_chv",
+        Base::Viec,
+        "bình quân số việc thi hành xong mỗi chấp hành viên (K10)",
+        "việc",
+    ),
+    m(
+        "chuyen_ky_sau",
+        Base::Viec,
+        "số việc chuyển kỳ sau (K8)",
+        "việc",
+    ),
+    m(
+        "chua_dat_chi_tieu",
+        Base::Viec,
+        "các tỉnh chưa đạt chỉ tiêu tỷ lệ xong về việc (K15)",
+        "%",
+    ),
+    m(
+        "so_bien_lai",
+        Base::BienLai,
+        "số biên lai hợp lệ",
+        "biên lai",
+    ),
+    m(
+        "tien_bien_lai",
+        Base::BienLai,
+        "số tiền thu qua biên lai",
+        "tỷ đồng",
+    ),
+    m(
+        "ty_le_bien_lai_dien_tu",
+        Base::BienLai,
+        "tỷ lệ biên lai điện tử",
+        "%",
+    ),
+    m(
+        "ty_le_bien_lai_ky_so",
+        Base::BienLai,
+        "tỷ lệ biên lai được ký số",
+        "%",
+    ),
+    m(
+        "so_don",
+        Base::DonThu,
+        "số đơn thư (khiếu nại, tố cáo, kiến nghị)",
+        "đơn",
+    ),
+    m(
+        "ty_le_don_dung_han",
+        Base::DonThu,
+        "tỷ lệ đơn giải quyết đúng hạn (K12)",
+        "%",
+    ),
+    m(
+        "so_quyet_dinh",
+        Base::QuyetDinh,
+        "số quyết định",
+        "quyết định",
+    ),
+    m(
+        "ty_le_ky_so",
+        Base::QuyetDinh,
+        "tỷ lệ quyết định được ký số (K13)",
+        "%",
+    ),
+    m(
+        "so_bien_phap",
+        Base::BienPhap,
+        "số lần áp dụng biện pháp bảo đảm/cưỡng chế",
+        "lần",
+    ),
+    m(
+        "so_chv",
+        Base::CanBo,
+        "số chấp hành viên đang công tác",
+        "người",
+    ),
+    m("so_can_bo", Base::CanBo, "số cán bộ đang công tác", "người"),
+    m(
+        "so_phong_kv",
+        Base::DonVi,
+        "số Phòng THADS khu vực",
+        "phòng",
+    ),
+    m(
+        "tinh_cu",
+        Base::Tinh,
+        "các tỉnh cũ hợp nhất thành tỉnh mới",
+        "",
+    ),
+    m("dan_so", Base::Tinh, "dân số", "người"),
+    m(
+        "chi_tieu",
+        Base::ChiTieu,
+        "chỉ tiêu tỷ lệ xong về việc và về tiền được giao",
+        "%",
+    ),
+    m(
+        "so_nhiem_vu",
+        Base::NhiemVu,
+        "số nhiệm vụ được giao",
+        "nhiệm vụ",
+    ),
+    m(
+        "ds_nhiem_vu",
+        Base::NhiemVu,
+        "danh sách nhiệm vụ (tên, đơn vị, hạn)",
+        "",
+    ),
+];
+
+/// A set of rows the metric is computed over (a status, an overdue rule, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseSet {
+    pub key: &'static str,
+    pub base: Base,
+    pub label: &'static str,
+}
+
+const fn s(key: &'static str, base: Base, label: &'static str) -> CaseSet {
+    CaseSet { key, base, label }
+}
+
+/// Every case set. `tat_ca` exists for every base.
+pub const SETS: &[CaseSet] = &[
+    s(
+        "tat_ca",
+        Base::Viec,
+        "mọi việc (thời gian lọc theo ngày thụ lý)",
+    ),
+    s(
+        "chua_ket_thuc",
+        Base::Viec,
+        "việc chưa kết thúc / tồn đọng / đang giải quyết",
+    ),
+    s(
+        "co_dk_chua_xong",
+        Base::Viec,
+        "việc có điều kiện chưa kết thúc",
+    ),
+    s(
+        "chua_co_dieu_kien",
+        Base::Viec,
+        "việc chưa có điều kiện thi hành",
+    ),
+    s("dang_thi_hanh", Base::Viec, "việc đang thi hành"),
+    s(
+        "cho_ra_quyet_dinh",
+        Base::Viec,
+        "việc chờ ra quyết định thi hành án",
+    ),
+    s("hoan", Base::Viec, "việc đang hoãn thi hành"),
+    s("tam_dinh_chi", Base::Viec, "việc tạm đình chỉ"),
+    s(
+        "xong",
+        Base::Viec,
+        "việc thi hành xong, gồm đình chỉ (thời gian lọc theo ngày kết thúc)",
+    ),
+    s(
+        "xong_khong_dinh_chi",
+        Base::Viec,
+        "việc thi hành xong, không tính đình chỉ",
+    ),
+    s("dinh_chi", Base::Viec, "việc đình chỉ"),
+    s("uy_thac", Base::Viec, "việc ủy thác"),
+    s(
+        "qh01",
+        Base::Viec,
+        "ra quyết định thi hành án chậm quá 5 ngày làm việc",
+    ),
+    s(
+        "qh02",
+        Base::Viec,
+        "chưa ra quyết định thi hành án quá 5 ngày làm việc",
+    ),
+    s("qh03", Base::Viec, "chưa xác minh điều kiện quá hạn"),
+    s(
+        "qh04",
+        Base::Viec,
+        "chưa có điều kiện quá 6 tháng chưa xác minh lại",
+    ),
+    s("qh05", Base::Viec, "hoãn kéo dài quá 90 ngày"),
+    s("qh06", Base::Viec, "tạm đình chỉ kéo dài quá 180 ngày"),
+    s(
+        "qh07",
+        Base::Viec,
+        "đã thu đủ tiền nhưng quá 10 ngày chưa kết thúc",
+    ),
+    s(
+        "qh08",
+        Base::Viec,
+        "có điều kiện nhưng chưa tác động quá 60 ngày",
+    ),
+    s(
+        "qh09",
+        Base::Viec,
+        "kê biên quá 5 ngày làm việc chưa thẩm định giá",
+    ),
+    s("qh10", Base::Viec, "thẩm định giá quá 55 ngày chưa đấu giá"),
+    s("qh11", Base::Viec, "việc có điều kiện tồn quá 12 tháng"),
+    s("tat_ca", Base::BienLai, "biên lai hợp lệ"),
+    s(
+        "tat_ca",
+        Base::DonThu,
+        "mọi đơn (thời gian lọc theo ngày nhận)",
+    ),
+    s("chua_giai_quyet", Base::DonThu, "đơn chưa giải quyết xong"),
+    s(
+        "da_giai_quyet",
+        Base::DonThu,
+        "đơn đã giải quyết (thời gian lọc theo ngày giải quyết)",
+    ),
+    s("qh12", Base::DonThu, "đơn quá hạn chưa giải quyết"),
+    s("qh13", Base::DonThu, "đơn giải quyết trễ hạn"),
+    s("qh14", Base::DonThu, "đơn mới quá 10 ngày chưa thụ lý"),
+    s(
+        "tat_ca",
+        Base::QuyetDinh,
+        "mọi quyết định (thời gian lọc theo ngày ký)",
+    ),
+    s(
+        "qh16",
+        Base::QuyetDinh,
+        "quyết định chưa ký số từ 12/12/2025",
+    ),
+    s(
+        "tat_ca",
+        Base::BienPhap,
+        "mọi biện pháp (thời gian lọc theo ngày thực hiện)",
+    ),
+    s("tat_ca", Base::CanBo, "cán bộ đang công tác"),
+    s("tat_ca", Base::DonVi, "đơn vị"),
+    s("tat_ca", Base::Tinh, "tỉnh"),
+    s("tat_ca", Base::ChiTieu, "chỉ tiêu"),
+    s("tat_ca", Base::NhiemVu, "mọi nhiệm vụ"),
+    s("qh15", Base::NhiemVu, "nhiệm vụ quá hạn"),
+    s("dang_thuc_hien", Base::NhiemVu, "nhiệm vụ chưa hoàn thành"),
+    s("hoan_thanh", Base::NhiemVu, "nhiệm vụ đã hoàn thành"),
+];
+
+/// Group-by dimensions.
+pub const DIMS: &[(&str, &str)] = &[
+    ("khong", "không chia nhóm"),
+    ("tinh", "theo tỉnh/thành phố"),
+    ("mien", "theo miền (Bắc, Trung, Nam)"),
+    ("vung", "theo vùng kinh tế - xã hội"),
+    ("phong_kv", "theo Phòng THADS khu vực"),
+    ("chv", "theo chấp hành viên"),
+    ("loai_an", "theo loại án"),
+    ("trang_thai", "theo trạng thái việc"),
+    ("co_dieu_kien", "có điều kiện / chưa có điều kiện"),
+    ("thang", "theo tháng"),
+    ("quy", "theo quý"),
+    ("loai_don", "theo loại đơn"),
+    ("kenh", "theo kênh nhận đơn"),
+    ("kenh_gui", "theo kênh gửi biên lai"),
+    ("loai_bien_phap", "theo loại biện pháp"),
+    ("loai_quyet_dinh", "theo loại quyết định"),
+];
+
+/// Sort directions.
+pub const ORDERS: &[&str] = &["khong", "giam", "tang"];
+
+/// A filled plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub metric: &'static str,
+    pub set: &'static str,
+    pub by: &'static str,
+    /// `khong`, `giam` (largest first), `tang` (smallest first).
+    pub order: &'static str,
+    pub limit: Option<u32>,
+}
+
+/// Looks a metric up by key.
+pub fn metric(key: &str) -> Option<&'static Metric> {
+    METRICS.iter().find(|m| m.key == key)
+}
+
+/// The case sets a metric may use.
+pub fn sets_for(metric: &Metric) -> Vec<&'static CaseSet> {
+    SETS.iter().filter(|s| s.base == metric.base).collect()
+}
+
+/// The dimensions a metric may be grouped by.
+pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
+    let geo: &[&str] = &["khong", "tinh", "mien", "vung"];
+    let extra: &[&str] = match metric.base {
+        Base::Viec if matches!(metric.key, "chua_dat_chi_tieu") => &[],
+        Base::Viec if matches!(metric.key, "binh_quan_chv") => &[],
+        Base::Viec => &[
+            "phong_kv",
+            "chv",
+            "loai_an",
+            "trang_thai",
+            "co_dieu_kien",
+            "thang",
+            "quy",
+        ],
+        Base::BienLai => &["phong_kv", "kenh_gui", "thang", "quy"],
+        Base::DonThu => &["phong_kv", "loai_don", "kenh", "thang", "quy"],
+        Base::QuyetDinh => &["loai_quyet_dinh", "thang", "quy"],
+        Base::BienPhap => &["loai_bien_phap", "thang", "quy"],
+        Base::CanBo | Base::DonVi => &["phong_kv"],
+        Base::Tinh | Base::ChiTieu | Base::NhiemVu => &[],
+    };
+    let geo: &[&str] = match metric.base {
+        Base::Tinh | Base::ChiTieu | Base::NhiemVu => &["khong", "tinh"],
+        Base::Viec if metric.key == "chua_dat_chi_tieu" => &["tinh"],
+        Base::Viec if metric.key == "binh_quan_chv" => &["khong", "tinh"],
+        Base::CanBo | Base::DonVi => &["khong", "tinh", "mien", "vung", "phong_kv"],
+        _ => geo,
+    };
+    let mut out: Vec<&str> = geo.to_vec();
+    for d in extra {
+        if !out.contains(d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// Why a plan cannot be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("không có chỉ số {0}")]
+    UnknownMetric(String),
+    #[error("chỉ số {metric} không dùng được với {what} {value}")]
+    Mismatch {
+        metric: &'static str,
+        what: &'static str,
+        value: String,
+    },
+}
+
+/// What the compiler needs besides the plan.
+pub struct Context<'a> {
+    pub linked: &'a Linked,
+    pub scope: &'a Scope,
+    pub as_of: NaiveDate,
+}
+
+/// Compiled SQL and what the answer needs to describe it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compiled {
+    pub sql: String,
+    /// Name of the value column (the one the sentence reads).
+    pub value_column: String,
+    /// The period the SQL uses, stated in the answer.
+    pub period_label: Option<String>,
+}
+
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn in_list(col: &str, values: &[&str]) -> String {
+    if values.len() == 1 {
+        format!("{col} = {}", lit(values[0]))
+    } else {
+        let v: Vec<String> = values.iter().map(|v| lit(v)).collect();
+        format!("{col} IN ({})", v.join(", "))
+    }
+}
+
+const NON_TERMINAL: &str = "NOT IN ('xong','dinh_chi','uy_thac')";
+
+/// SQL under construction.
+#[derive(Default)]
+struct Q {
+    with: Vec<String>,
+    from: String,
+    joins: Vec<String>,
+    wheres: Vec<String>,
+    keys: Vec<(String, String)>,
+    group: Vec<String>,
+    values: Vec<(String, String)>,
+    having: Vec<String>,
+    order: Vec<String>,
+    limit: Option<u32>,
+}
+
+impl Q {
+    fn join(&mut self, j: String) {
+        if !self.joins.contains(&j) {
+            self.joins.push(j);
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut sql = String::new();
+        if !self.with.is_empty() {
+            sql.push_str("WITH ");
+            sql.push_str(&self.with.join(", "));
+            sql.push(' ');
+        }
+        let cols: Vec<String> = self
+            .keys
+            .iter()
+            .chain(&self.values)
+            .map(|(e, a)| {
+                if e == a || e.ends_with(&format!(".{a}")) {
+                    e.clone()
+                } else {
+                    format!("{e} AS {a}")
+                }
+            })
+            .collect();
+        sql.push_str(&format!("SELECT {} FROM {}", cols.join(", "), self.from));
+        for j in &self.joins {
+            sql.push(' ');
+            sql.push_str(j);
+        }
+        if !self.wheres.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&self.wheres.join(" AND "));
+        }
+        if !self.group.is_empty() {
+            sql.push_str(" GROUP BY ");
+            sql.push_str(&self.group.join(", "));
+        }
+        if !self.having.is_empty() {
+            sql.push_str(" HAVING ");
+            sql.push_str(&self.having.join(" AND "));
+        }
+        if !self.order.is_empty() {
+            sql.push_str(" ORDER BY ");
+            sql.push_str(&self.order.join(", "));
+        }
+        if let Some(n) = self.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        sql
+    }
+}
+
+/// Columns of a base table: alias, province column, unit column, the date a period filters.
+struct Cols {
+    province: String,
+    unit: Option<String>,
+}
+
+/// Compiles `plan` to SQL.
+///
+/// # Errors
+/// [`PlanError`] when the plan combines names that do not fit (the model is constrained not to,
+/// but the plan may also come from elsewhere).
+pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
+    let metric = metric(plan.metric).ok_or_else(|| PlanError::UnknownMetric(plan.metric.into()))?;
+    if !sets_for(metric).iter().any(|s| s.key == plan.set) {
+        return Err(PlanError::Mismatch {
+            metric: metric.key,
+            what: "tập",
+            value: plan.set.into(),
+        });
+    }
+    if !dims_for(metric).contains(&plan.by) {
+        return Err(PlanError::Mismatch {
+            metric: metric.key,
+            what: "chiều",
+            value: plan.by.into(),
+        });
+    }
+    let mut q = Q::default();
+    let period = effective_period(metric, cx);
+    let cols = base(metric, &mut q);
+    let date_col = apply_set(metric, plan.set, &cols, &mut q, cx);
+    let value_column = apply_metric(
+        metric,
+        plan,
+        &cols,
+        &mut q,
+        cx,
+        period.as_ref(),
+        date_col.as_deref(),
+    );
+    if !matches!(
+        metric.key,
+        "ty_le_xong_viec"
+            | "ty_le_xong_tien"
+            | "chua_dat_chi_tieu"
+            | "binh_quan_chv"
+            | "chuyen_ky_sau"
+    ) {
+        if let (Some(p), Some(col)) = (&period, &date_col) {
+            q.wheres.push(format!(
+                "{col} BETWEEN {} AND {}",
+                lit(&p.from.to_string()),
+                lit(&p.to.to_string())
+            ));
+        }
+    }
+    apply_filters(metric, &cols, &mut q, cx);
+    apply_dim(
+        metric,
+        plan,
+        &cols,
+        &mut q,
+        date_col.as_deref(),
+        &value_column,
+    );
+    if let Some(n) = plan.limit {
+        q.limit = Some(n);
+    }
+    Ok(Compiled {
+        sql: q.render(),
+        value_column,
+        period_label: period.map(|p| p.label),
+    })
+}
+
+/// The period a metric uses: the linked one, or for yearly rates the current statistical year.
+fn effective_period(metric: &Metric, cx: &Context<'_>) -> Option<Period> {
+    if let Some(p) = &cx.linked.period {
+        return Some(p.clone());
+    }
+    if matches!(
+        metric.key,
+        "ty_le_xong_viec" | "ty_le_xong_tien" | "chua_dat_chi_tieu" | "binh_quan_chv" | "chi_tieu"
+    ) {
+        let y = stat_year_of(cx.as_of);
+        let (s, _) = stat_year_bounds(y);
+        return Some(Period {
+            from: s,
+            to: cx.as_of,
+            stat_year: Some(y),
+            label: format!(
+                "năm thống kê {y} đến nay ({} – {})",
+                super::time::vn_date(s),
+                super::time::vn_date(cx.as_of)
+            ),
+        });
+    }
+    None
+}
+
+fn base(metric: &Metric, q: &mut Q) -> Cols {
+    let (from, alias, province, unit): (&str, &'static str, String, Option<String>) =
+        match metric.base {
+            Base::Viec => (
+                "viec_thi_hanh v",
+                "v",
+                "v.ma_tinh".into(),
+                Some("v.don_vi_id".into()),
+            ),
+            Base::BienLai => (
+                "bien_lai b",
+                "b",
+                "b.ma_tinh".into(),
+                Some("b.don_vi_id".into()),
+            ),
+            Base::DonThu => (
+                "don_thu d",
+                "d",
+                "d.ma_tinh".into(),
+                Some("d.don_vi_id".into()),
+            ),
+            Base::QuyetDinh => {
+                q.join("JOIN viec_thi_hanh v ON v.id = q.viec_id".into());
+                (
+                    "quyet_dinh q",
+                    "q",
+                    "v.ma_tinh".into(),
+                    Some("v.don_vi_id".into()),
+                )
+            }
+            Base::BienPhap => {
+                q.join("JOIN viec_thi_hanh v ON v.id = k.viec_id".into());
+                (
+                    "bien_phap_cuong_che k",
+                    "k",
+                    "v.ma_tinh".into(),
+                    Some("v.don_vi_id".into()),
+                )
+            }
+            Base::CanBo => {
+                q.join("JOIN don_vi u ON u.id = c.don_vi_id".into());
+                (
+                    "can_bo c",
+                    "c",
+                    "u.ma_tinh".into(),
+                    Some("c.don_vi_id".into()),
+                )
+            }
+            Base::DonVi => ("don_vi u", "u", "u.ma_tinh".into(), Some("u.id".into())),
+            Base::Tinh => ("tinh t", "t", "t.ma_tinh".into(), None),
+            Base::ChiTieu => {
+                q.join("JOIN don_vi u ON u.id = ct.don_vi_id".into());
+                ("chi_tieu ct", "ct", "u.ma_tinh".into(), Some("u.id".into()))
+            }
+            Base::NhiemVu => {
+                q.join("JOIN don_vi u ON u.id = n.don_vi_id".into());
+                (
+                    "nhiem_vu n",
+                    "n",
+                    "u.ma_tinh".into(),
+                    Some("n.don_vi_id".into()),
+                )
+            }
+        };
+    q.from = from.into();
+    let _ = alias;
+    Cols { province, unit }
+}
+
+fn minus_days(d: NaiveDate, n: i64) -> String {
+    lit(&(d - chrono::Duration::days(n)).to_string())
+}
+
+fn minus_months(d: NaiveDate, n: u32) -> String {
+    lit(&d
+        .checked_sub_months(chrono::Months::new(n))
+        .unwrap_or(d)
+        .to_string())
+}
+
+/// Applies the case set; returns the date column a period filters on.
+fn apply_set(
+    metric: &Metric,
+    set: &str,
+    cols: &Cols,
+    q: &mut Q,
+    cx: &Context<'_>,
+) -> Option<String> {
+    let a = cx.as_of;
+    let w = &mut q.wheres;
+    let asof = lit(&a.to_string());
+    match metric.base {
+        Base::Viec => {
+            let v = "v";
+            let status =
+                |w: &mut Vec<String>, s: &str| w.push(format!("{v}.trang_thai = {}", lit(s)));
+            let date = match set {
+                "tat_ca" => "v.ngay_thu_ly",
+                "chua_ket_thuc" => {
+                    w.push(format!("v.trang_thai {NON_TERMINAL}"));
+                    "v.ngay_thu_ly"
+                }
+                "co_dk_chua_xong" => {
+                    w.push("v.co_dieu_kien = 1".into());
+                    w.push(format!("v.trang_thai {NON_TERMINAL}"));
+                    "v.ngay_thu_ly"
+                }
+                "chua_co_dieu_kien" | "dang_thi_hanh" | "cho_ra_quyet_dinh" | "hoan"
+                | "tam_dinh_chi" => {
+                    status(w, set);
+                    "v.ngay_thu_ly"
+                }
+                "xong" => {
+                    w.push("v.trang_thai IN ('xong','dinh_chi')".into());
+                    "v.ngay_ket_thuc"
+                }
+                "xong_khong_dinh_chi" => {
+                    status(w, "xong");
+                    "v.ngay_ket_thuc"
+                }
+                "dinh_chi" | "uy_thac" => {
+                    status(w, set);
+                    "v.ngay_ket_thuc"
+                }
+                "qh01" => {
+                    q.join("JOIN lich la ON la.ngay = v.ngay_thu_ly".into());
+                    q.join("JOIN lich lb ON lb.ngay = v.ngay_ra_quyet_dinh".into());
+                    q.wheres
+                        .push("lb.stt_ngay_lam_viec - la.stt_ngay_lam_viec > 5".into());
+                    "v.ngay_ra_quyet_dinh"
+                }
+                "qh02" => {
+                    q.join("JOIN lich la ON la.ngay = v.ngay_thu_ly".into());
+                    q.join(format!("JOIN lich ln ON ln.ngay = {asof}"));
+                    q.wheres.push("v.trang_thai = 'cho_ra_quyet_dinh'".into());
+                    q.wheres
+                        .push("ln.stt_ngay_lam_viec - la.stt_ngay_lam_viec > 5".into());
+                    "v.ngay_thu_ly"
+                }
+                "qh03" => {
+                    w.push("v.trang_thai = 'dang_thi_hanh'".into());
+                    w.push("v.ngay_xac_minh IS NULL".into());
+                    w.push(format!("v.ngay_ra_quyet_dinh < {}", minus_days(a, 25)));
+                    "v.ngay_thu_ly"
+                }
+                "qh04" => {
+                    w.push("v.trang_thai = 'chua_co_dieu_kien'".into());
+                    w.push(format!(
+                        "(v.ngay_xac_minh IS NULL OR v.ngay_xac_minh < {})",
+                        minus_months(a, 6)
+                    ));
+                    "v.ngay_thu_ly"
+                }
+                "qh05" | "qh06" => {
+                    let (st, days) = if set == "qh05" {
+                        ("hoan", 90)
+                    } else {
+                        ("tam_dinh_chi", 180)
+                    };
+                    w.push(format!("v.trang_thai = '{st}'"));
+                    w.push(format!(
+                        "v.id IN (SELECT viec_id FROM quyet_dinh WHERE loai = '{st}' GROUP BY viec_id HAVING MAX(ngay_ky) < {})",
+                        minus_days(a, days)
+                    ));
+                    "v.ngay_thu_ly"
+                }
+                "qh07" => {
+                    w.push("v.trang_thai = 'dang_thi_hanh'".into());
+                    w.push("v.so_tien_phai_thi_hanh > 0".into());
+                    w.push("v.so_tien_da_thi_hanh >= v.so_tien_phai_thi_hanh".into());
+                    w.push(format!(
+                        "v.id IN (SELECT viec_id FROM bien_lai WHERE trang_thai = 'hop_le' GROUP BY viec_id HAVING MAX(ngay_thu) < {})",
+                        minus_days(a, 10)
+                    ));
+                    "v.ngay_thu_ly"
+                }
+                "qh08" => {
+                    w.push("v.trang_thai = 'dang_thi_hanh'".into());
+                    w.push(format!("v.ngay_xac_minh < {}", minus_days(a, 60)));
+                    w.push("v.so_tien_da_thi_hanh = 0".into());
+                    w.push("v.id NOT IN (SELECT viec_id FROM bien_phap_cuong_che)".into());
+                    "v.ngay_thu_ly"
+                }
+                "qh09" | "qh10" => {
+                    let (from_kind, to_kind) = if set == "qh09" {
+                        ("ke_bien_tai_san", "tham_dinh_gia")
+                    } else {
+                        ("tham_dinh_gia", "ban_dau_gia")
+                    };
+                    let age = if set == "qh09" {
+                        format!(
+                            "k1.ngay_thuc_hien IN (SELECT ngay FROM lich WHERE stt_ngay_lam_viec < (SELECT stt_ngay_lam_viec FROM lich WHERE ngay = {asof}) - 5)"
+                        )
+                    } else {
+                        format!("k1.ngay_thuc_hien < {}", minus_days(a, 55))
+                    };
+                    w.push(format!("v.trang_thai {NON_TERMINAL}"));
+                    w.push(format!(
+                        "v.id IN (SELECT k1.viec_id FROM bien_phap_cuong_che k1 LEFT JOIN bien_phap_cuong_che k2 ON k2.viec_id = k1.viec_id AND k2.loai = '{to_kind}' AND k2.ngay_thuc_hien >= k1.ngay_thuc_hien WHERE k1.loai = '{from_kind}' AND k2.id IS NULL AND {age})"
+                    ));
+                    "v.ngay_thu_ly"
+                }
+                "qh11" => {
+                    w.push(format!("v.trang_thai {NON_TERMINAL}"));
+                    w.push("v.co_dieu_kien = 1".into());
+                    w.push(format!("v.ngay_thu_ly < {}", minus_months(a, 12)));
+                    "v.ngay_thu_ly"
+                }
+                _ => "v.ngay_thu_ly",
+            };
+            Some(date.into())
+        }
+        Base::BienLai => {
+            w.push("b.trang_thai = 'hop_le'".into());
+            Some("b.ngay_thu".into())
+        }
+        Base::DonThu => Some(match set {
+            "chua_giai_quyet" => {
+                w.push("d.trang_thai IN ('moi','dang_giai_quyet')".into());
+                "d.ngay_nhan".into()
+            }
+            "da_giai_quyet" => {
+                w.push("d.trang_thai = 'da_giai_quyet'".into());
+                "d.ngay_giai_quyet".into()
+            }
+            "qh12" => {
+                w.push("d.trang_thai IN ('moi','dang_giai_quyet')".into());
+                w.push(format!("d.han_giai_quyet < {asof}"));
+                "d.ngay_nhan".into()
+            }
+            "qh13" => {
+                w.push("d.ngay_giai_quyet > d.han_giai_quyet".into());
+                "d.ngay_giai_quyet".into()
+            }
+            "qh14" => {
+                w.push("d.trang_thai = 'moi'".into());
+                w.push(format!("d.ngay_nhan < {}", minus_days(a, 10)));
+                "d.ngay_nhan".into()
+            }
+            _ => {
+                if metric.key == "ty_le_don_dung_han" {
+                    w.push("d.trang_thai = 'da_giai_quyet'".into());
+                    "d.ngay_giai_quyet".into()
+                } else {
+                    "d.ngay_nhan".into()
+                }
+            }
+        }),
+        Base::QuyetDinh => {
+            if set == "qh16" {
+                w.push("q.ngay_ky >= '2025-12-12'".into());
+                w.push("q.ky_so = 0".into());
+            }
+            Some("q.ngay_ky".into())
+        }
+        Base::BienPhap => Some("k.ngay_thuc_hien".into()),
+        Base::CanBo => {
+            w.push("c.dang_cong_tac = 1".into());
+            if metric.key == "so_chv" {
+                w.push("c.la_chap_hanh_vien = 1".into());
+            }
+            None
+        }
+        Base::DonVi => {
+            w.push("u.cap = 'khu_vuc'".into());
+            None
+        }
+        Base::Tinh | Base::ChiTieu => None,
+        Base::NhiemVu => {
+            match set {
+                "qh15" => {
+                    w.push("n.trang_thai IN ('moi','dang_thuc_hien')".into());
+                    w.push(format!("n.han_hoan_thanh < {asof}"));
+                }
+                "dang_thuc_hien" => w.push("n.trang_thai IN ('moi','dang_thuc_hien')".into()),
+                "hoan_thanh" => w.push("n.trang_thai = 'hoan_thanh'".into()),
+                _ => {}
+            }
+            let _ = cols;
+            Some("n.ngay_giao".into())
+        }
+    }
+}
+
+/// K1/K2 membership for statistical year bounds S..D, on alias `v`.
+fn k2_where(s: &str, d: &str) -> Vec<String> {
+    vec![
+        "v.co_dieu_kien = 1".into(),
+        "v.trang_thai <> 'uy_thac'".into(),
+        format!("v.ngay_thu_ly <= {d}"),
+        format!("(v.ngay_ket_thuc IS NULL OR v.ngay_ket_thuc >= {s})"),
+    ]
+}
+
+fn k4(s: &str, d: &str) -> String {
+    format!("ROUND(100.0 * SUM(CASE WHEN v.trang_thai IN ('xong','dinh_chi') AND v.ngay_ket_thuc BETWEEN {s} AND {d} THEN 1 ELSE 0 END) / NULLIF(COUNT(*), 0), 2)")
+}
+
+fn k5(s: &str, d: &str) -> String {
+    format!("ROUND(100.0 * SUM(CASE WHEN v.trang_thai = 'dinh_chi' AND v.ngay_ket_thuc BETWEEN {s} AND {d} THEN v.so_tien_phai_thi_hanh ELSE v.so_tien_da_thi_hanh END) / NULLIF(SUM(v.so_tien_phai_thi_hanh), 0), 2)")
+}
+
+/// The statistical-year bounds S and D = min(E, period end, as-of) as SQL literals.
+fn year_bounds(period: Option<&Period>, as_of: NaiveDate) -> (String, String, i32) {
+    let (from, to, y) = match period {
+        Some(p) => {
+            let y = p.stat_year.unwrap_or_else(|| stat_year_of(p.to));
+            (p.from, p.to, y)
+        }
+        None => {
+            let y = stat_year_of(as_of);
+            (stat_year_bounds(y).0, as_of, y)
+        }
+    };
+    let to = to.min(as_of.max(from));
+    (lit(&from.to_string()), lit(&to.to_string()), y)
+}
+
+fn apply_metric(
+    metric: &Metric,
+    plan: &Plan,
+    cols: &Cols,
+    q: &mut Q,
+    cx: &Context<'_>,
+    period: Option<&Period>,
+    date_col: Option<&str>,
+) -> String {
+    let tiy = |e: &str| format!("ROUND(SUM({e}) / 1000000000.0, 2)");
+    let (expr, name): (String, &str) = match metric.key {
+        "so_viec" | "so_bien_lai" | "so_don" | "so_quyet_dinh" | "so_bien_phap" | "so_chv" | "so_can_bo"
+        | "so_phong_kv" | "so_nhiem_vu" => ("COUNT(*)".into(), metric.key),
+        "tien_phai_thi_hanh" => (tiy("v.so_tien_phai_thi_hanh"), "ty_dong"),
+        "tien_da_thi_hanh" => (tiy("v.so_tien_da_thi_hanh"), "ty_dong"),
+        "tien_con_phai_thu" => (tiy("v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh"), "ty_dong"),
+        "tien_bien_lai" => (tiy("b.so_tien"), "ty_dong"),
+        "ty_le_bien_lai_dien_tu" => ("ROUND(100.0 * SUM(b.dien_tu) / NULLIF(COUNT(*), 0), 2)".into(), "ty_le"),
+        "ty_le_bien_lai_ky_so" => ("ROUND(100.0 * SUM(b.ky_so) / NULLIF(COUNT(*), 0), 2)".into(), "ty_le"),
+        "ty_le_ky_so" => ("ROUND(100.0 * SUM(q.ky_so) / NULLIF(COUNT(*), 0), 2)".into(), "ty_le_ky_so"),
+        "ty_le_don_dung_han" => (
+            "ROUND(100.0 * SUM(CASE WHEN d.ngay_giai_quyet <= d.han_giai_quyet THEN 1 ELSE 0 END) / NULLIF(COUNT(*), 0), 2)".into(),
+            "ty_le_dung_han",
+        ),
+        "ty_le_xong_viec" | "ty_le_xong_tien" => {
+            let (s, d, y) = year_bounds(period, cx.as_of);
+            q.wheres.extend(k2_where(&s, &d));
+            if metric.key == "ty_le_xong_viec" {
+                q.values.push((k4(&s, &d), "ty_le_viec".into()));
+            } else {
+                q.values.push((k5(&s, &d), "ty_le_tien".into()));
+                if plan.by != "khong" {
+                    q.having.push("SUM(v.so_tien_phai_thi_hanh) > 0".into());
+                }
+            }
+            if cx.linked_target() {
+                target_column(q, cols, plan, cx, y, metric.key == "ty_le_xong_viec");
+            }
+            return q.values.first().map(|v| v.1.clone()).unwrap_or_default();
+        }
+        "chua_dat_chi_tieu" => {
+            let (s, d, y) = year_bounds(period, cx.as_of);
+            q.wheres.extend(k2_where(&s, &d));
+            q.join("JOIN tinh t ON t.ma_tinh = v.ma_tinh".into());
+            q.join("JOIN don_vi u ON u.ma_tinh = v.ma_tinh AND u.cap = 'tinh'".into());
+            q.join(format!("JOIN chi_tieu ct ON ct.don_vi_id = u.id AND ct.nam_thong_ke = {y}"));
+            q.keys.push(("t.ten".into(), "ten".into()));
+            q.keys.push(("t.ma_tinh".into(), "ma_tinh".into()));
+            q.group.extend(["t.ma_tinh".into(), "t.ten".into(), "ct.ty_le_viec".into()]);
+            q.values.push((k4(&s, &d), "ty_le".into()));
+            q.values.push(("ct.ty_le_viec".into(), "chi_tieu".into()));
+            q.having.push(format!("{} < ct.ty_le_viec", k4(&s, &d)));
+            q.order.extend(["ty_le".into(), "t.ma_tinh".into()]);
+            return "ty_le".into();
+        }
+        "thoi_gian_tb" => {
+            let col = date_col.unwrap_or("v.ngay_ket_thuc");
+            let end = if col == "v.ngay_thu_ly" { "v.ngay_ket_thuc" } else { col };
+            q.join("JOIN lich la ON la.ngay = v.ngay_thu_ly".into());
+            q.join(format!("JOIN lich le ON le.ngay = {end}"));
+            ("ROUND(AVG(le.stt_ngay - la.stt_ngay), 1)".into(), "so_ngay_tb")
+        }
+        "binh_quan_chv" => {
+            let (s, d, _) = year_bounds(period, cx.as_of);
+            // K10: completed (incl. đình chỉ) in the year per active chấp hành viên, by province.
+            q.with.push(format!("x AS (SELECT v.ma_tinh, COUNT(*) AS so_xong FROM viec_thi_hanh v WHERE v.trang_thai IN ('xong','dinh_chi') AND v.ngay_ket_thuc BETWEEN {s} AND {d} GROUP BY v.ma_tinh)"));
+            q.with.push("c AS (SELECT u.ma_tinh, COUNT(*) AS so_chv FROM can_bo cb JOIN don_vi u ON u.id = cb.don_vi_id WHERE cb.la_chap_hanh_vien = 1 AND cb.dang_cong_tac = 1 GROUP BY u.ma_tinh)".into());
+            q.from = "x".into();
+            q.join("JOIN c ON c.ma_tinh = x.ma_tinh".into());
+            q.wheres.clear();
+            if plan.by == "tinh" {
+                q.join("JOIN tinh t ON t.ma_tinh = x.ma_tinh".into());
+                q.keys.push(("t.ten".into(), "ten".into()));
+                q.keys.push(("t.ma_tinh".into(), "ma_tinh".into()));
+                q.values.push(("ROUND(1.0 * x.so_xong / NULLIF(c.so_chv, 0), 1)".into(), "binh_quan".into()));
+                q.order.push(format!("binh_quan {}", if plan.order == "tang" { "ASC" } else { "DESC" }));
+                q.order.push("t.ma_tinh".into());
+            } else {
+                q.values.push(("ROUND(1.0 * SUM(x.so_xong) / NULLIF(SUM(c.so_chv), 0), 1)".into(), "binh_quan".into()));
+            }
+            return "binh_quan".into();
+        }
+        "chuyen_ky_sau" => {
+            let y = period.map_or_else(|| stat_year_of(cx.as_of) - 1, |p| p.stat_year.unwrap_or_else(|| stat_year_of(p.to)));
+            let e = lit(&stat_year_bounds(y).1.to_string());
+            q.wheres.push("v.trang_thai <> 'uy_thac'".into());
+            q.wheres.push(format!("v.ngay_thu_ly <= {e}"));
+            q.wheres.push(format!("(v.ngay_ket_thuc IS NULL OR v.ngay_ket_thuc > {e})"));
+            ("COUNT(*)".into(), "so_viec")
+        }
+        "tinh_cu" | "dan_so" => {
+            q.keys.push(("t.ten".into(), "ten".into()));
+            q.values.push((format!("t.{}", metric.key), metric.key.into()));
+            return metric.key.into();
+        }
+        "chi_tieu" => {
+            let (_, _, y) = year_bounds(period, cx.as_of);
+            q.wheres.push(format!("ct.nam_thong_ke = {y}"));
+            q.keys.push(("u.ten".into(), "don_vi".into()));
+            q.values.push(("ct.ty_le_viec".into(), "chi_tieu_viec".into()));
+            q.values.push(("ct.ty_le_tien".into(), "chi_tieu_tien".into()));
+            if cx.linked.provinces.is_empty() && cx.scope.province().is_none() && cx.linked.office.is_none() {
+                q.wheres.push("u.cap = 'cuc'".into());
+            } else if cx.linked.office.is_none() {
+                q.wheres.push("u.cap = 'tinh'".into());
+            }
+            return "chi_tieu_viec".into();
+        }
+        "ds_nhiem_vu" => {
+            q.keys.push(("n.tieu_de".into(), "tieu_de".into()));
+            q.keys.push(("u.ten".into(), "don_vi".into()));
+            q.values.push(("n.han_hoan_thanh".into(), "han_hoan_thanh".into()));
+            q.values.push(("n.tien_do".into(), "tien_do".into()));
+            q.order.extend(["n.han_hoan_thanh".into(), "n.id".into()]);
+            return "han_hoan_thanh".into();
+        }
+        _ => ("COUNT(*)".into(), "so_luong"),
+    };
+    let _ = cols;
+    q.values.push((expr, name.into()));
+    name.into()
+}
+
+/// Adds the target (`chi_tieu`) of the unit the rate is about, as a second value column.
+fn target_column(q: &mut Q, _cols: &Cols, plan: &Plan, cx: &Context<'_>, y: i32, by_cases: bool) {
+    if plan.by != "khong" {
+        return;
+    }
+    let col = if by_cases { "ty_le_viec" } else { "ty_le_tien" };
+    let unit = match (
+        &cx.linked.office,
+        cx.linked.provinces.first(),
+        cx.scope.province(),
+    ) {
+        (Some(office), _, _) => office.clone(),
+        (None, Some(p), _) => format!("T{}", p.ma_tinh),
+        (None, None, Some(own)) => format!("T{own}"),
+        (None, None, None) => "CUC".into(),
+    };
+    q.values.push((
+        format!("(SELECT ct.{col} FROM chi_tieu ct JOIN don_vi u ON u.id = ct.don_vi_id WHERE u.ma = {} AND ct.nam_thong_ke = {y})", lit(&unit)),
+        "chi_tieu".into(),
+    ));
+}
+
+impl Context<'_> {
+    /// The question compares with the target ("so với chỉ tiêu").
+    fn linked_target(&self) -> bool {
+        self.linked.wants_target
+    }
+}
+
+fn apply_filters(metric: &Metric, cols: &Cols, q: &mut Q, cx: &Context<'_>) {
+    let l = cx.linked;
+    if metric.key == "binh_quan_chv" {
+        let provinces = province_filter(cx);
+        if !provinces.is_empty() {
+            q.wheres.push(in_list("x.ma_tinh", &provinces));
+        }
+        return;
+    }
+    let provinces = province_filter(cx);
+    if !provinces.is_empty() && metric.base != Base::ChiTieu {
+        q.wheres.push(in_list(&cols.province, &provinces));
+    } else if !provinces.is_empty() {
+        q.wheres.push(in_list("u.ma_tinh", &provinces));
+    }
+    if !l.mien.is_empty() || !l.vung.is_empty() {
+        // Several regions named ("giữa miền Bắc, Trung và Nam") with a region dimension: no filter.
+        let tj = format!("JOIN tinh t ON t.ma_tinh = {}", cols.province);
+        if !l.mien.is_empty() && !(l.mien.len() > 1) {
+            q.join(tj.clone());
+            q.wheres.push(in_list("t.mien", &l.mien));
+        }
+        if !l.vung.is_empty() && !(l.vung.len() > 1) {
+            q.join(tj);
+            q.wheres.push(in_list("t.vung", &l.vung));
+        }
+    }
+    if let (Some(office), Some(unit)) = (&l.office, &cols.unit) {
+        q.join(format!("JOIN don_vi uo ON uo.id = {unit}"));
+        q.wheres.push(format!("uo.ma = {}", lit(office)));
+    }
+    let v_like = matches!(metric.base, Base::Viec | Base::QuyetDinh | Base::BienPhap);
+    if v_like && metric.key != "binh_quan_chv" {
+        if !l.loai_an.is_empty() {
+            q.wheres.push(in_list("v.loai_an", &l.loai_an));
+        }
+        if let Some(h) = l.hinh_thuc {
+            q.wheres.push(format!("v.hinh_thuc = {}", lit(h)));
+        }
+        if l.tin_dung {
+            q.wheres.push("v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'duoc_thi_hanh' AND loai = 'to_chuc_tin_dung')".into());
+        }
+        if let Some(a) = l.amount {
+            q.wheres
+                .push(format!("v.so_tien_phai_thi_hanh {} {}", a.op, a.dong));
+        }
+    }
+    match metric.base {
+        Base::BienLai => {
+            if l.dien_tu {
+                q.wheres.push("b.dien_tu = 1".into());
+            }
+            if !l.kenh_gui.is_empty() {
+                q.wheres.push(in_list("b.kenh_gui", &l.kenh_gui));
+            }
+            if let Some(a) = l.amount {
+                q.wheres.push(format!("b.so_tien {} {}", a.op, a.dong));
+            }
+        }
+        Base::DonThu => {
+            if !l.loai_don.is_empty() {
+                q.wheres.push(in_list("d.loai", &l.loai_don));
+            }
+            if !l.kenh_don.is_empty() {
+                q.wheres.push(in_list("d.kenh", &l.kenh_don));
+            }
+        }
+        Base::BienPhap => {
+            if !l.bien_phap.is_empty() {
+                q.wheres.push(in_list("k.loai", &l.bien_phap));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Provinces the SQL filters on: those named, else the caller's own (a province scope always).
+fn province_filter<'c>(cx: &'c Context<'_>) -> Vec<&'c str> {
+    let named = cx.linked.province_codes();
+    if let Some(own) = cx.scope.province() {
+        return vec![own];
+    }
+    named
+}
+
+fn apply_dim(
+    metric: &Metric,
+    plan: &Plan,
+    cols: &Cols,
+    q: &mut Q,
+    date_col: Option<&str>,
+    value: &str,
+) {
+    if matches!(metric.key, "binh_quan_chv" | "chua_dat_chi_tieu") {
+        return;
+    }
+    let dir = match plan.order {
+        "tang" => "ASC",
+        _ => "DESC",
+    };
+    let ranked = plan.order != "khong" || plan.limit.is_some();
+    let key_order = |q: &mut Q, key: &str, tiebreak: &str, natural_by_value: bool| {
+        if ranked || natural_by_value {
+            q.order.push(format!("{value} {dir}"));
+        }
+        q.order.push(tiebreak.to_owned());
+        let _ = key;
+    };
+    match plan.by {
+        "khong" => {
+            if metric.base == Base::Tinh || metric.base == Base::ChiTieu {
+                // Attribute lists are already one row per unit.
+            }
+        }
+        "tinh" => {
+            let tj = format!("JOIN tinh t ON t.ma_tinh = {}", cols.province);
+            q.join(tj);
+            if metric.base != Base::Tinh {
+                q.keys.insert(0, ("t.ten".into(), "ten".into()));
+                q.keys.insert(1, ("t.ma_tinh".into(), "ma_tinh".into()));
+                q.group.extend(["t.ma_tinh".into(), "t.ten".into()]);
+            }
+            key_order(q, "t.ma_tinh", "t.ma_tinh", true);
+        }
+        "mien" | "vung" => {
+            q.join(format!("JOIN tinh t ON t.ma_tinh = {}", cols.province));
+            let col = format!("t.{}", plan.by);
+            q.keys.insert(0, (col.clone(), plan.by.into()));
+            q.group.push(col.clone());
+            key_order(q, &col, &col, false);
+        }
+        "phong_kv" => {
+            let unit = cols.unit.clone().unwrap_or_else(|| "u.id".into());
+            if metric.base == Base::DonVi {
+                q.keys.insert(0, ("u.ma".into(), "ma".into()));
+                q.keys.insert(1, ("u.ten".into(), "ten".into()));
+                q.group
+                    .extend(["u.id".into(), "u.ma".into(), "u.ten".into()]);
+            } else {
+                q.join(format!("JOIN don_vi up ON up.id = {unit}"));
+                q.wheres.push("up.cap = 'khu_vuc'".into());
+                q.keys.insert(0, ("up.ma".into(), "ma".into()));
+                q.keys.insert(1, ("up.ten".into(), "ten".into()));
+                q.group
+                    .extend(["up.id".into(), "up.ma".into(), "up.ten".into()]);
+            }
+            let tiebreak = if metric.base == Base::DonVi {
+                "u.ma"
+            } else {
+                "up.ma"
+            };
+            key_order(q, tiebreak, tiebreak, true);
+        }
+        "chv" => {
+            q.join("JOIN can_bo cv ON cv.id = v.chap_hanh_vien_id".into());
+            q.join("JOIN don_vi uc ON uc.id = cv.don_vi_id".into());
+            q.keys.insert(0, ("cv.ho_ten".into(), "ho_ten".into()));
+            q.keys.insert(1, ("uc.ten".into(), "don_vi".into()));
+            q.group
+                .extend(["cv.id".into(), "cv.ho_ten".into(), "uc.ten".into()]);
+            key_order(q, "cv.id", "cv.id", true);
+        }
+        "thang" | "quy" => {
+            let col = date_col.unwrap_or("v.ngay_thu_ly");
+            q.join(format!("JOIN lich lt ON lt.ngay = {col}"));
+            let key = format!("lt.{}", plan.by);
+            q.keys.insert(0, (key.clone(), plan.by.into()));
+            q.group.push(key.clone());
+            key_order(q, &key, &key, false);
+        }
+        other => {
+            let col = match other {
+                "loai_an" => "v.loai_an",
+                "trang_thai" => "v.trang_thai",
+                "co_dieu_kien" => "v.co_dieu_kien",
+                "loai_don" => "d.loai",
+                "kenh" => "d.kenh",
+                "kenh_gui" => "b.kenh_gui",
+                "loai_bien_phap" => "k.loai",
+                "loai_quyet_dinh" => "q.loai",
+                _ => return,
+            };
+            let alias = col.split('.').nth(1).unwrap_or(col);
+            q.keys.insert(0, (col.into(), alias.into()));
+            q.group.push(col.into());
+            if other == "co_dieu_kien" && !ranked {
+                q.order.push(format!("{col} DESC"));
+            } else {
+                key_order(q, col, col, other == "loai_an");
+            }
+        }
+    }
+    let _ = metric;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nl::link::link;
+    use crate::nl::normalize::Text;
+
+    fn as_of() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+    }
+
+    fn sql(q: &str, scope: &Scope, plan: Plan) -> String {
+        let linked = link(&Text::new(q), scope, as_of());
+        compile(
+            &plan,
+            &Context {
+                linked: &linked,
+                scope,
+                as_of: as_of(),
+            },
+        )
+        .unwrap()
+        .sql
+    }
+
+    fn p(
+        metric: &'static str,
+        set: &'static str,
+        by: &'static str,
+        order: &'static str,
+        limit: Option<u32>,
+    ) -> Plan {
+        Plan {
+            metric,
+            set,
+            by,
+            order,
+            limit,
+        }
+    }
+
+    #[test]
+    fn k4_for_a_province_and_statistical_year() {
+        let s = sql(
+            "tỷ lệ thi hành xong về việc năm 2026 của Hà Nội",
+            &Scope::National,
+            p("ty_le_xong_viec", "tat_ca", "khong", "khong", None),
+        );
+        assert_eq!(
+            s,
+            "SELECT ROUND(100.0 * SUM(CASE WHEN v.trang_thai IN ('xong','dinh_chi') AND v.ngay_ket_thuc BETWEEN '2025-10-01' AND '2026-09-30' THEN 1 ELSE 0 END) / NULLIF(COUNT(*), 0), 2) AS ty_le_viec FROM viec_thi_hanh v WHERE v.co_dieu_kien = 1 AND v.trang_thai <> 'uy_thac' AND v.ngay_thu_ly <= '2026-09-30' AND (v.ngay_ket_thuc IS NULL OR v.ngay_ket_thuc >= '2025-10-01') AND v.ma_tinh = '01'"
+        );
+    }
+
+    #[test]
+    fn top_n_by_province() {
+        let s = sql(
+            "5 tỉnh có nhiều việc chưa có điều kiện nhất",
+            &Scope::National,
+            p("so_viec", "chua_co_dieu_kien", "tinh", "giam", Some(5)),
+        );
+        assert_eq!(
+            s,
+            "SELECT t.ten, t.ma_tinh, COUNT(*) AS so_viec FROM viec_thi_hanh v JOIN tinh t ON t.ma_tinh = v.ma_tinh WHERE v.trang_thai = 'chua_co_dieu_kien' GROUP BY t.ma_tinh, t.ten ORDER BY so_viec DESC, t.ma_tinh LIMIT 5"
+        );
+    }
+
+    #[test]
+    fn province_scope_is_always_in_the_sql() {
+        let hn = Scope::Province {
+            ma_tinh: "01".into(),
+        };
+        let s = sql(
+            "bao nhiêu biên lai hôm nay",
+            &hn,
+            p("so_bien_lai", "tat_ca", "khong", "khong", None),
+        );
+        assert!(s.contains("b.ma_tinh = '01'"), "{s}");
+        assert!(
+            s.contains("b.ngay_thu BETWEEN '2026-11-20' AND '2026-11-20'"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn mismatched_plans_are_errors() {
+        let linked = Linked::default();
+        let cx = Context {
+            linked: &linked,
+            scope: &Scope::National,
+            as_of: as_of(),
+        };
+        assert!(compile(&p("so_bien_lai", "qh04", "khong", "khong", None), &cx).is_err());
+        assert!(compile(&p("so_chv", "tat_ca", "kenh", "khong", None), &cx).is_err());
+        assert!(compile(&p("nope", "tat_ca", "khong", "khong", None), &cx).is_err());
+    }
+}

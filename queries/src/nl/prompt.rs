@@ -1,0 +1,319 @@
+//! What the language model sees: a fixed prefix (instructions, the semantic layer's names, worked
+//! examples) prefilled once, and per question a short suffix (the question and what linking found).
+//! The model answers with one line `do=… tap=… theo=… xep=… lay=…`, under the [`PlanGrammar`]
+//! constraint, so nothing but names of the semantic layer can come out.
+
+use super::link::Linked;
+use super::plan::{dims_for, metric, sets_for, Plan, DIMS, METRICS, ORDERS, SETS};
+use crate::org;
+
+/// The grammar of the plan line: `do=<metric>; tap=<set>; theo=<dim>; xep=<order>; lay=<limit>`.
+/// Set and dimension values depend on the chosen metric; `lay` offers only `khong`, `1` and
+/// the count the question named.
+#[derive(Debug, Clone)]
+pub struct PlanGrammar {
+    pub limits: Vec<String>,
+}
+
+impl PlanGrammar {
+    /// The grammar for a question with these links.
+    pub fn new(linked: &Linked) -> Self {
+        let mut limits = vec!["khong".to_owned(), "1".to_owned()];
+        if let Some(n) = linked.top_n {
+            if n != 1 {
+                limits.push(n.to_string());
+            }
+        }
+        PlanGrammar { limits }
+    }
+
+    /// The next slot after `filled`: its literal prefix and allowed values.
+    pub fn next(&self, filled: &[String]) -> Option<(String, Vec<String>)> {
+        let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        match filled.len() {
+            0 => Some((
+                "do=".into(),
+                METRICS.iter().map(|m| m.key.to_owned()).collect(),
+            )),
+            1 => {
+                let m = metric(&filled[0])?;
+                Some((
+                    " tap=".into(),
+                    sets_for(m).iter().map(|s| s.key.to_owned()).collect(),
+                ))
+            }
+            2 => {
+                let m = metric(&filled[0])?;
+                Some((" theo=".into(), owned(&dims_for(m))))
+            }
+            3 => Some((" xep=".into(), owned(ORDERS))),
+            4 => Some((" lay=".into(), self.limits.clone())),
+            _ => None,
+        }
+    }
+
+    /// Every character the plan line can contain (for the decoder's candidate tokens).
+    pub fn alphabet() -> &'static str {
+        "abcdefghijklmnopqrstuvwxyz0123456789_= "
+    }
+
+    /// The plan from a complete list of slot values.
+    pub fn plan(values: &[String]) -> Option<Plan> {
+        let [m, s, by, order, limit] = values else {
+            return None;
+        };
+        let metric = metric(m)?;
+        let set = SETS.iter().find(|x| x.key == s && x.base == metric.base)?;
+        let by = DIMS.iter().find(|(k, _)| k == by)?.0;
+        let order = ORDERS.iter().find(|o| *o == order)?;
+        Some(Plan {
+            metric: metric.key,
+            set: set.key,
+            by,
+            order,
+            limit: limit.parse().ok(),
+        })
+    }
+}
+
+/// The system prompt: task, names of the semantic layer, rules.
+pub fn system() -> String {
+    let mut s = String::from(
+        "Bạn chuyển câu hỏi tiếng Việt về thi hành án dân sự thành một kế hoạch truy vấn.\n\
+         Trả lời đúng một dòng: do=<chỉ số> tap=<tập> theo=<chiều> xep=<khong|giam|tang> lay=<khong|số>.\n\
+         Tỉnh, miền, phòng, loại án, kênh, số tiền và thời gian đã được nhận diện sẵn và tự động lọc: không cần ghi lại.\n\
+         theo=<chiều> chỉ khi câu hỏi muốn chia nhóm/xếp hạng (theo từng tỉnh, tỉnh nào, mỗi miền, theo tháng...).\n\
+         xep=giam cho nhiều nhất/cao nhất, xep=tang cho ít nhất/thấp nhất; lay=số dòng khi hỏi top N hoặc 'nào nhất' (lay=1).\n\
+         Chỉ số (do):\n",
+    );
+    for m in METRICS {
+        s.push_str(&format!("- {}: {}\n", m.key, m.label));
+    }
+    s.push_str("Tập (tap) của việc thi hành án:\n");
+    for x in SETS.iter().filter(|x| x.base == super::plan::Base::Viec) {
+        s.push_str(&format!("- {}: {}\n", x.key, x.label));
+    }
+    s.push_str("Tập của đơn thư: tat_ca, chua_giai_quyet, da_giai_quyet, qh12 (quá hạn chưa giải quyết), qh13 (giải quyết trễ hạn), qh14 (chưa thụ lý quá 10 ngày). Quyết định: tat_ca, qh16 (chưa ký số). Nhiệm vụ: tat_ca, qh15 (quá hạn), dang_thuc_hien, hoan_thanh. Bảng khác: tat_ca.\n");
+    s.push_str("Chiều (theo): ");
+    let dims: Vec<String> = DIMS.iter().map(|(k, l)| format!("{k} ({l})")).collect();
+    s.push_str(&dims.join(", "));
+    s.push('\n');
+    s
+}
+
+/// Worked examples: (question, what linking found, plan line). Written for the semantic layer,
+/// not copied from any evaluation set.
+pub const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "Cả nước còn bao nhiêu việc chưa thi hành xong?",
+        "do=so_viec tap=chua_ket_thuc theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Số việc chưa có điều kiện thi hành của Nghệ An",
+        "do=so_viec tap=chua_co_dieu_kien theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Quý trước thi hành xong bao nhiêu việc?",
+        "do=so_viec tap=xong theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Bao nhiêu việc thi hành xong không tính đình chỉ trong tháng này?",
+        "do=so_viec tap=xong_khong_dinh_chi theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Năm nay thụ lý mới bao nhiêu việc?",
+        "do=so_viec tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Số việc thụ lý mới theo từng tháng năm 2025",
+        "do=so_viec tap=tat_ca theo=thang xep=khong lay=khong",
+    ),
+    (
+        "3 tỉnh có nhiều việc tồn đọng nhất",
+        "do=so_viec tap=chua_ket_thuc theo=tinh xep=giam lay=3",
+    ),
+    (
+        "Tỉnh nào có ít việc đang hoãn nhất?",
+        "do=so_viec tap=hoan theo=tinh xep=tang lay=1",
+    ),
+    (
+        "Việc đang thi hành chia theo loại án",
+        "do=so_viec tap=dang_thi_hanh theo=loai_an xep=khong lay=khong",
+    ),
+    (
+        "Các phòng khu vực của Huế đang giải quyết bao nhiêu việc mỗi phòng?",
+        "do=so_viec tap=chua_ket_thuc theo=phong_kv xep=khong lay=khong",
+    ),
+    (
+        "Chấp hành viên nào ở Cà Mau có nhiều việc đang thi hành nhất?",
+        "do=so_viec tap=dang_thi_hanh theo=chv xep=giam lay=1",
+    ),
+    (
+        "Tỷ lệ thi hành xong về việc năm 2025 của Sơn La",
+        "do=ty_le_xong_viec tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Tỷ lệ xong về tiền của từng miền năm nay",
+        "do=ty_le_xong_tien tap=tat_ca theo=mien xep=khong lay=khong",
+    ),
+    (
+        "Tỉnh nào có tỷ lệ thi hành xong về việc cao nhất năm 2026?",
+        "do=ty_le_xong_viec tap=tat_ca theo=tinh xep=giam lay=1",
+    ),
+    (
+        "Các tỉnh chưa đạt chỉ tiêu năm 2025",
+        "do=chua_dat_chi_tieu tap=tat_ca theo=tinh xep=khong lay=khong",
+    ),
+    (
+        "Còn phải thu bao nhiêu tiền ở các việc chưa xong của Lạng Sơn?",
+        "do=tien_con_phai_thu tap=chua_ket_thuc theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Tổng số tiền phải thi hành của các việc đình chỉ năm ngoái",
+        "do=tien_phai_thi_hanh tap=dinh_chi theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Tháng này thu được bao nhiêu tiền qua biên lai?",
+        "do=tien_bien_lai tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Số biên lai theo kênh gửi tuần này",
+        "do=so_bien_lai tap=tat_ca theo=kenh_gui xep=khong lay=khong",
+    ),
+    (
+        "Tỷ lệ biên lai điện tử năm nay",
+        "do=ty_le_bien_lai_dien_tu tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Số đơn tố cáo nhận được quý này theo kênh",
+        "do=so_don tap=tat_ca theo=kenh xep=khong lay=khong",
+    ),
+    (
+        "Bao nhiêu đơn khiếu nại đã quá hạn mà chưa giải quyết?",
+        "do=so_don tap=qh12 theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Tỷ lệ giải quyết đơn đúng hạn theo từng tỉnh năm 2025",
+        "do=ty_le_don_dung_han tap=tat_ca theo=tinh xep=khong lay=khong",
+    ),
+    (
+        "Tỷ lệ quyết định được ký số trong tháng trước",
+        "do=ty_le_ky_so tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Có bao nhiêu quyết định chưa ký số?",
+        "do=so_quyet_dinh tap=qh16 theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Số lần phong tỏa tài khoản năm nay theo tháng",
+        "do=so_bien_phap tap=tat_ca theo=thang xep=khong lay=khong",
+    ),
+    (
+        "Lào Cai có bao nhiêu chấp hành viên?",
+        "do=so_chv tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Mỗi tỉnh miền Bắc có bao nhiêu phòng khu vực?",
+        "do=so_phong_kv tap=tat_ca theo=tinh xep=khong lay=khong",
+    ),
+    (
+        "Tỉnh Phú Thọ gồm những tỉnh cũ nào?",
+        "do=tinh_cu tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Chỉ tiêu được giao năm 2026 của Hải Phòng",
+        "do=chi_tieu tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Việc chưa có điều kiện quá 6 tháng chưa xác minh lại ở Quảng Ninh",
+        "do=so_viec tap=qh04 theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Bao nhiêu việc hoãn kéo dài quá 90 ngày?",
+        "do=so_viec tap=qh05 theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Việc có điều kiện tồn quá 12 tháng theo phòng khu vực",
+        "do=so_viec tap=qh11 theo=phong_kv xep=giam lay=khong",
+    ),
+    (
+        "Thời gian giải quyết trung bình của việc xong năm 2025",
+        "do=thoi_gian_tb tap=xong theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Bình quân mỗi chấp hành viên giải quyết xong bao nhiêu việc năm nay?",
+        "do=binh_quan_chv tap=tat_ca theo=khong xep=khong lay=khong",
+    ),
+    (
+        "Số việc chuyển sang năm sau của năm 2025",
+        "do=chuyen_ky_sau tap=tat_ca theo=co_dieu_kien xep=khong lay=khong",
+    ),
+    (
+        "Những nhiệm vụ đang quá hạn",
+        "do=ds_nhiem_vu tap=qh15 theo=khong xep=khong lay=khong",
+    ),
+];
+
+/// The prefix: system prompt and the worked examples as earlier turns.
+pub fn prefix(turn: impl Fn(&str, &str) -> String) -> String {
+    let mut out = turn("system", &system());
+    for (q, a) in EXAMPLES {
+        out.push_str(&turn("user", q));
+        out.push_str(&turn("assistant", a));
+    }
+    out
+}
+
+/// The user turn for one question: the question and, briefly, what linking found.
+pub fn question(text: &str, linked: &Linked) -> String {
+    let mut found: Vec<String> = Vec::new();
+    let names: Vec<&str> = linked
+        .province_codes()
+        .iter()
+        .filter_map(|c| org::province(c).map(|p| p.ten))
+        .collect();
+    if !names.is_empty() {
+        found.push(format!("tỉnh {}", names.join(", ")));
+    }
+    if let Some(p) = &linked.period {
+        found.push(p.label.clone());
+    }
+    if found.is_empty() {
+        text.to_owned()
+    } else {
+        format!("{text}\n({})", found.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_is_a_valid_plan_line() {
+        let g = PlanGrammar {
+            limits: vec!["khong".into(), "1".into(), "3".into()],
+        };
+        for (q, a) in EXAMPLES {
+            let mut values = Vec::new();
+            let mut rest: &str = a;
+            while let Some((prefix, options)) = g.next(&values) {
+                rest = rest
+                    .strip_prefix(prefix.as_str())
+                    .unwrap_or_else(|| panic!("{q}: {a}"));
+                let v = options
+                    .iter()
+                    .filter(|o| {
+                        rest.starts_with(o.as_str())
+                            && (rest.len() == o.len() || rest[o.len()..].starts_with(' '))
+                    })
+                    .max_by_key(|o| o.len())
+                    .unwrap_or_else(|| panic!("{q}: {a} at {rest}"));
+                rest = &rest[v.len()..];
+                values.push(v.clone());
+            }
+            assert!(rest.is_empty(), "{q}: trailing {rest}");
+            assert!(PlanGrammar::plan(&values).is_some(), "{q}");
+        }
+    }
+}
