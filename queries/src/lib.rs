@@ -14,8 +14,11 @@
 //!   micro-batch from the changed rows only, equal to a from-scratch snapshot;
 //! - `alerts` (feature `analytics`): new overdue breaches, large payments, new complaints.
 //!
-//! As the product grows: the Vietnamese normaliser, the NL→SQL pipeline, the SQL guard and task
-//! parsing.
+//! - [`sql`]: the SQL guard (`sql::guard`: one read-only query over the canonical schema,
+//!   checked on the sqlparser AST) and, with `analytics`, its scoped Polars executor
+//!   (`sql::execute`).
+//!
+//! As the product grows: the Vietnamese normaliser, the NL→SQL pipeline and task parsing.
 //!
 //! Never contains: HTTP, Leptos, sqlx. The `server` crate moves rows between the store and
 //! these types; the `app` crate shows them.
@@ -38,6 +41,7 @@ pub mod kpi;
 pub mod org;
 pub mod schema;
 pub mod scope;
+pub mod sql;
 
 pub use error::{Error, Result};
 pub use scope::Scope;

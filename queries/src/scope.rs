@@ -57,6 +57,15 @@ impl Scope {
         matches!(self, Scope::National | Scope::Kiosk)
     }
 
+    /// Whether this scope may read the personal names of parties (`duong_su.ho_ten` of
+    /// `loai = 'ca_nhan'`) in data it reads by scope, e.g. through the question pipeline. The
+    /// one scope-side policy (DESIGN.md §Security: masked for roles that do not need them): the
+    /// people who handle the cases — a chấp hành viên (`Officer`) and the head of their office
+    /// (`Office`); national, provincial and wall-display scopes see masked names.
+    pub fn may_see_party_names(&self) -> bool {
+        matches!(self, Scope::Office { .. } | Scope::Officer { .. })
+    }
+
     /// Parses the role notation of the CLI and the eval set: `central` or `province:<ma_tinh>`.
     pub fn parse_role(role: &str) -> Result<Scope, String> {
         let role = role.trim();
@@ -92,5 +101,14 @@ mod tests {
         assert!(Scope::National.may_see_province("79"));
         assert!(Scope::parse_role("province:99").is_err());
         assert!(Scope::parse_role("admin").is_err());
+        assert!(!Scope::National.may_see_party_names());
+        assert!(!Scope::Kiosk.may_see_party_names());
+        assert!(!hn.may_see_party_names());
+        let officer = Scope::Officer {
+            can_bo_id: 7,
+            don_vi_id: 3,
+            ma_tinh: "01".into(),
+        };
+        assert!(officer.may_see_party_names());
     }
 }
