@@ -77,6 +77,35 @@ pub enum BenchCommand {
     Model(BenchModelArgs),
     /// Load the store into Polars, time full KPI recomputes and a 1,000-case micro-batch.
     Kpi(BenchKpiArgs),
+    /// Open SSE clients on a running server, post events, time their delivery (or, with
+    /// `--posts 0`, hold idle clients and report the server's memory).
+    Live(BenchLiveArgs),
+}
+
+/// Options of `ioc bench live`.
+#[derive(Debug, Args)]
+pub struct BenchLiveArgs {
+    /// `host:port` of the running server.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: SocketAddr,
+    /// SSE clients to open.
+    #[arg(long, default_value_t = 1000)]
+    pub clients: usize,
+    /// Events to post (one new case each); 0 only holds the clients.
+    #[arg(long, default_value_t = 30)]
+    pub posts: usize,
+    /// Milliseconds between posts.
+    #[arg(long, default_value_t = 1000)]
+    pub interval_ms: u64,
+    /// Seconds to hold the clients at the end.
+    #[arg(long, default_value_t = 3)]
+    pub hold_s: u64,
+    /// The server's process id (its resident memory is read from /proc).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Bearer token of the ingest API.
+    #[arg(long, env = "IOC_INGEST_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 /// Options of `ioc bench kpi`.
@@ -169,6 +198,8 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error("simulate: {0}")]
     Simulate(#[from] crate::ingest::simulate::Error),
+    #[error("bench live: {0}")]
+    Bench(String),
 }
 
 /// Parses the command line, runs the subcommand, and maps failure to exit code 1.
@@ -205,6 +236,22 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
             let report = crate::projection::bench(&store, args.runs.max(1)).await;
             store.close().await;
             println!("{}", serde_json::to_string(&report?)?);
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Live(args)) => {
+            let opts = crate::live_bench::Options {
+                addr: args.addr,
+                clients: args.clients,
+                posts: args.posts,
+                interval: std::time::Duration::from_millis(args.interval_ms),
+                token: args.token.or(cfg.ingest_token).unwrap_or_default(),
+                server_pid: args.server_pid,
+                hold: std::time::Duration::from_secs(args.hold_s),
+            };
+            let report = crate::live_bench::run(&opts)
+                .await
+                .map_err(CliError::Bench)?;
+            println!("{}", serde_json::to_string(&report)?);
             Ok(())
         }
         Command::Bench(BenchCommand::Model(args)) => {

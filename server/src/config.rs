@@ -8,6 +8,9 @@ use std::path::PathBuf;
 /// The default SQLite database, relative to the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/ioc.db";
 
+/// The default large-payment alert threshold: 1 tỷ đồng.
+pub const DEFAULT_LARGE_PAYMENT_DONG: i64 = 1_000_000_000;
+
 /// A configuration error, naming the variable.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid value for {var}: {reason}")]
@@ -28,6 +31,9 @@ pub struct Config {
     pub model_path: Option<PathBuf>,
     /// `IOC_INGEST_TOKEN`: bearer token of `POST /api/events`; unset disables ingest.
     pub ingest_token: Option<String>,
+    /// `IOC_ALERT_LARGE_PAYMENT`: a valid receipt of at least this many đồng raises a
+    /// large-payment alert on the live stream; default 1,000,000,000 (1 tỷ đồng).
+    pub alert_large_payment_dong: i64,
 }
 
 impl Config {
@@ -51,6 +57,13 @@ impl Config {
             site_root,
             model_path,
             ingest_token: var("IOC_INGEST_TOKEN")?,
+            alert_large_payment_dong: match var("IOC_ALERT_LARGE_PAYMENT")? {
+                None => DEFAULT_LARGE_PAYMENT_DONG,
+                Some(v) => v.trim().parse().map_err(|_| ConfigError {
+                    var: "IOC_ALERT_LARGE_PAYMENT",
+                    reason: format!("not a whole number of đồng: {v}"),
+                })?,
+            },
         })
     }
 
@@ -61,6 +74,7 @@ impl Config {
             site_root: dir.join("site"),
             model_path: None,
             ingest_token: Some("test-ingest-token".into()),
+            alert_large_payment_dong: DEFAULT_LARGE_PAYMENT_DONG,
         }
     }
 }

@@ -9,7 +9,8 @@
 //! - [`store`]: migrations, portable queries, bulk loading;
 //! - [`feed`]: the change feed of committed rows;
 //! - [`projection`]: Polars frames kept current from the feed, KPI snapshots;
-//! - [`live`]: `GET /api/live`, the snapshots as server-sent events;
+//! - [`live`]: `GET /api/live`, the snapshots, deltas and alerts as server-sent events;
+//! - [`live_bench`]: `ioc bench live`, SSE delivery latency and idle-client capacity;
 //! - [`ingest`]: `POST /api/events` (domain events in, atomically) and `ioc simulate`;
 //! - [`seed`]: the deterministic national dataset and its loader;
 //! - [`web`]: the router, [`build_state`] and [`run`] (which tests call with a port-0 listener).
@@ -21,6 +22,7 @@ pub mod config;
 pub mod feed;
 pub mod ingest;
 pub mod live;
+pub mod live_bench;
 pub mod projection;
 pub mod seed;
 pub mod store;

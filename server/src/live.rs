@@ -1,25 +1,61 @@
-//! `GET /api/live`: the KPI snapshot as server-sent events, then every new version.
+//! `GET /api/live`: the KPIs as server-sent events — a snapshot, then versioned deltas — and
+//! the live alerts.
 //!
-//! Each event is `event: kpi`, `id: <version>`, data = the snapshot scoped to the caller
-//! (`scope=country`, the default, or `scope=province:<ma_tinh>`: national totals plus that
-//! province and its offices, never other provinces' breakdown). `Last-Event-ID` equal to the
-//! current version skips the initial snapshot; any other value gets the current snapshot (a
-//! snapshot is complete, so nothing is lost). A client that falls behind skips to the newest
-//! version (a `watch` channel keeps only the latest). Heartbeats every 15 s; the stream ends on
-//! shutdown.
+//! # Event format
+//!
+//! Two event types. Every `kpi` event carries `id: <version>` (the browser sends it back as
+//! `Last-Event-ID` when it reconnects); `alert` events carry no id.
+//!
+//! - `event: kpi`, data `{"kind":"snapshot", …}`: the whole scoped view —
+//!   `version`, `as_of` (`YYYY-MM-DD`), `compute_ms`, `national` (a `KpiRow`), `provinces`
+//!   (every province for the national scope, else the caller's own), `offices` (the offices of
+//!   the caller's province; only the caller's own office for an office or officer scope; empty
+//!   for the national scope), `overdue` (`[["QH01", n], …]`: national totals, or the
+//!   province's), `alerts` (the most recent alerts in scope, oldest first, at most 50).
+//! - `event: kpi`, data `{"kind":"delta", "base": <version − 1>, …}`: what changed since
+//!   version `base`, with the same fields: `national` only when it changed (else absent),
+//!   `provinces` / `offices` only the rows that changed (replace by `key`), `overdue` only when
+//!   a count changed (else absent), `alerts` the alerts this version raised. A client applies a
+//!   delta only on top of version `base`; the stream never sends one otherwise.
+//! - `event: alert`, data one `app::wire::Alert` (`id`, `kind` = `overdue_breach` |
+//!   `large_payment` | `new_complaint`, `ma_tinh`, `ten_tinh`, `title`, `detail`, `amount`,
+//!   `at`, `version`). The alerts of a version are sent *before* its `kpi` event; after a
+//!   snapshot the recent alerts in scope are sent first too. De-duplicate by `id`.
+//!
+//! On connect: a snapshot of the latest version. `Last-Event-ID: v` equal to the latest
+//! version sends nothing until the next one; an older `v` still kept (the last 64 versions,
+//! every one computed incrementally) replays the deltas after `v`, without gaps; anything else
+//! (unknown, too old, after a full reload) gets a snapshot. Heartbeats every 15 s.
+//!
+//! Slow clients: each stream has its own bounded buffer ([`CLIENT_BUFFER`] events) and reads
+//! versions from a bounded broadcast ([`crate::projection::STREAM_BUFFER`]); a client that
+//! falls behind never holds up the others or the projection — its stream skips to a snapshot
+//! of the latest version. Serialised events are shared by every client of the same scope.
+//! Shutdown ends every stream.
+//!
+//! Scope: [`resolve_scope`] is the one place that decides it — today from `?scope=`
+//! (`country`, the default, `kiosk`, or `province:<ma_tinh>`); the auth layer will take it
+//! from the session there. Everything else reads the [`Scope`] only.
 
-use crate::projection::Published;
+use crate::projection::{Projection, Published};
+use app::wire::Alert;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use queries::kpi::{KpiRow, OverdueCount};
+use queries::kpi::KpiRow;
+use queries::Scope;
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_stream::wrappers::WatchStream;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+
+/// Events buffered per client before its stream waits (and then skips to a snapshot).
+pub const CLIENT_BUFFER: usize = 32;
 
 /// Query string of `/api/live`.
 #[derive(Debug, Deserialize)]
@@ -27,98 +63,218 @@ pub struct LiveQuery {
     pub scope: Option<String>,
 }
 
-/// Whose figures a stream carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    Country,
-    Province(String),
-}
-
-impl Scope {
-    /// Parses `country` or `province:<ma_tinh>` (a known province code).
-    ///
-    /// # Errors
-    /// A Vietnamese message naming the bad value.
-    pub fn parse(s: Option<&str>) -> Result<Scope, String> {
-        match s.unwrap_or("country") {
-            "country" => Ok(Scope::Country),
-            other => match other.strip_prefix("province:") {
-                Some(code) if queries::org::province(code).is_some() => {
-                    Ok(Scope::Province(code.to_string()))
-                }
-                _ => Err(format!(
-                    "Phạm vi không hợp lệ: {other:?} (dùng country hoặc province:<mã tỉnh>)"
-                )),
-            },
-        }
+/// Parses the `scope` parameter: `country` (default), `national`, `kiosk` or
+/// `province:<ma_tinh>` (a known province code).
+///
+/// # Errors
+/// A Vietnamese message naming the bad value.
+pub fn parse_scope(s: Option<&str>) -> Result<Scope, String> {
+    match s.unwrap_or("country") {
+        "country" | "national" | "central" => Ok(Scope::National),
+        "kiosk" => Ok(Scope::Kiosk),
+        other => match other.strip_prefix("province:") {
+            Some(code) if queries::org::province(code).is_some() => Ok(Scope::Province {
+                ma_tinh: code.to_string(),
+            }),
+            _ => Err(format!(
+                "Phạm vi không hợp lệ: {other:?} (dùng country hoặc province:<mã tỉnh>)"
+            )),
+        },
     }
 }
 
-/// What one event carries.
-#[derive(Debug, Serialize)]
-pub struct LivePayload<'a> {
-    pub version: u64,
-    pub as_of: Option<chrono::NaiveDate>,
-    pub compute_ms: f64,
-    pub national: Option<&'a KpiRow>,
-    /// Every province (country scope) or only the caller's.
-    pub provinces: Vec<&'a KpiRow>,
-    /// Offices of the caller's province (province scope only).
-    pub offices: Vec<&'a KpiRow>,
-    /// Overdue counts per rule: national totals (country) or the province's (province).
-    pub overdue: Vec<(&'a str, u64)>,
+/// The scope of one stream. The one place to bind it to the signed-in user.
+///
+/// # Errors
+/// A Vietnamese message for a bad `scope` parameter.
+pub fn resolve_scope(q: &LiveQuery, _headers: &HeaderMap) -> Result<Scope, String> {
+    parse_scope(q.scope.as_deref())
 }
 
-/// Builds the scoped payload of a snapshot.
-pub fn scoped<'a>(p: &'a Published, scope: &Scope) -> LivePayload<'a> {
+/// A short stable name of a scope, for caching serialised events.
+fn scope_key(scope: &Scope) -> String {
+    match scope {
+        Scope::National | Scope::Kiosk => "national".into(),
+        Scope::Province { ma_tinh } => format!("province:{ma_tinh}"),
+        Scope::Office { don_vi_id, .. } => format!("office:{don_vi_id}"),
+        Scope::Officer { don_vi_id, .. } => format!("office:{don_vi_id}"),
+    }
+}
+
+/// Whether `scope` sees `alert`.
+pub fn sees_alert(scope: &Scope, alert: &Alert) -> bool {
+    scope.is_national() || scope.province() == Some(alert.ma_tinh.as_str())
+}
+
+/// What one `kpi` event carries (see the module doc).
+#[derive(Debug, Serialize)]
+pub struct LivePayload<'a> {
+    /// `snapshot` or `delta`.
+    pub kind: &'static str,
+    pub version: u64,
+    /// Deltas: the version they apply to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<u64>,
+    pub as_of: Option<chrono::NaiveDate>,
+    pub compute_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national: Option<&'a KpiRow>,
+    pub provinces: Vec<&'a KpiRow>,
+    pub offices: Vec<&'a KpiRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue: Option<Vec<(&'a str, u64)>>,
+    pub alerts: Vec<&'a Alert>,
+}
+
+/// The rows of `p` a scope sees.
+struct View<'a> {
+    national: Option<&'a KpiRow>,
+    provinces: Vec<&'a KpiRow>,
+    offices: Vec<&'a KpiRow>,
+    overdue: Vec<(&'a str, u64)>,
+}
+
+fn view<'a>(p: &'a Published, scope: &Scope) -> View<'a> {
     let Some(kpi) = &p.kpi else {
-        return LivePayload {
-            version: p.version,
-            as_of: None,
-            compute_ms: p.compute_ms,
+        return View {
             national: None,
             provinces: Vec::new(),
             offices: Vec::new(),
             overdue: Vec::new(),
         };
     };
-    let in_province = |r: &&KpiRow, code: &str| r.ma_tinh.as_deref() == Some(code);
-    let (provinces, offices, overdue) = match scope {
-        Scope::Country => (
-            kpi.by_province.iter().collect(),
-            Vec::new(),
-            kpi.overdue
+    let Some(code) = scope.province() else {
+        return View {
+            national: Some(&kpi.national),
+            provinces: kpi.by_province.iter().collect(),
+            offices: Vec::new(),
+            overdue: kpi
+                .overdue
                 .iter()
-                .map(|o: &OverdueCount| (o.rule.code(), o.total))
+                .map(|o| (o.rule.code(), o.total))
                 .collect(),
-        ),
-        Scope::Province(code) => (
-            kpi.by_province
-                .iter()
-                .filter(|r| in_province(r, code))
-                .collect(),
-            kpi.by_office
-                .iter()
-                .filter(|r| in_province(r, code))
-                .collect(),
-            kpi.overdue
-                .iter()
-                .map(|o| {
-                    let n = o.by_province.get(code).copied().unwrap_or(0);
-                    (o.rule.code(), n)
-                })
-                .collect(),
-        ),
+        };
+    };
+    let own_office = match scope {
+        Scope::Office { don_vi_id, .. } | Scope::Officer { don_vi_id, .. } => Some(*don_vi_id),
+        _ => None,
+    };
+    View {
+        national: Some(&kpi.national),
+        provinces: kpi
+            .by_province
+            .iter()
+            .filter(|r| r.ma_tinh.as_deref() == Some(code))
+            .collect(),
+        offices: kpi
+            .by_office
+            .iter()
+            .filter(|r| r.ma_tinh.as_deref() == Some(code))
+            .filter(|r| own_office.is_none_or(|id| r.don_vi_id == Some(id)))
+            .collect(),
+        overdue: kpi
+            .overdue
+            .iter()
+            .map(|o| (o.rule.code(), o.by_province.get(code).copied().unwrap_or(0)))
+            .collect(),
+    }
+}
+
+/// The full scoped payload of `p`.
+pub fn snapshot<'a>(p: &'a Published, scope: &Scope) -> LivePayload<'a> {
+    let v = view(p, scope);
+    LivePayload {
+        kind: "snapshot",
+        version: p.version,
+        base: None,
+        as_of: p.kpi.as_ref().map(|k| k.as_of),
+        compute_ms: p.compute_ms,
+        national: v.national,
+        provinces: v.provinces,
+        offices: v.offices,
+        overdue: Some(v.overdue),
+        alerts: p
+            .recent_alerts
+            .iter()
+            .filter(|a| sees_alert(scope, a))
+            .collect(),
+    }
+}
+
+/// What changed in the scoped view from `before` to `after`.
+pub fn delta<'a>(before: &Published, after: &'a Published, scope: &Scope) -> LivePayload<'a> {
+    let (old, new) = (view(before, scope), view(after, scope));
+    let changed = |rows: Vec<&'a KpiRow>, old: &[&KpiRow]| -> Vec<&'a KpiRow> {
+        rows.into_iter()
+            .filter(|r| !old.iter().any(|o| o.key == r.key && *o == *r))
+            .collect()
     };
     LivePayload {
-        version: p.version,
-        as_of: Some(kpi.as_of),
-        compute_ms: p.compute_ms,
-        national: Some(&kpi.national),
-        provinces,
-        offices,
-        overdue,
+        kind: "delta",
+        version: after.version,
+        base: Some(before.version),
+        as_of: after.kpi.as_ref().map(|k| k.as_of),
+        compute_ms: after.compute_ms,
+        national: new.national.filter(|n| old.national != Some(*n)),
+        provinces: changed(new.provinces, &old.provinces),
+        offices: changed(new.offices, &old.offices),
+        overdue: (new.overdue != old.overdue).then_some(new.overdue),
+        alerts: after
+            .alerts
+            .iter()
+            .filter(|a| sees_alert(scope, a))
+            .collect(),
     }
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "serialising a live event");
+        "null".into()
+    })
+}
+
+fn kpi_event(p: &Published, text: &str) -> Event {
+    Event::default()
+        .event("kpi")
+        .id(p.version.to_string())
+        .data(text)
+}
+
+fn alert_event(p: &Published, alert: &Alert) -> Event {
+    let text = p.cached(&format!("alert:{}", alert.id), || json(alert));
+    Event::default().event("alert").data(&*text)
+}
+
+/// The events of a snapshot: the recent alerts in scope newer than `after` (all when `None`),
+/// then the `kpi` snapshot.
+fn snapshot_events(p: &Published, scope: &Scope, after: Option<u64>) -> Vec<Event> {
+    let mut out: Vec<Event> = p
+        .recent_alerts
+        .iter()
+        .filter(|a| sees_alert(scope, a) && after.is_none_or(|v| a.version > v))
+        .map(|a| alert_event(p, a))
+        .collect();
+    let text = p.cached(&format!("snapshot:{}", scope_key(scope)), || {
+        json(&snapshot(p, scope))
+    });
+    out.push(kpi_event(p, &text));
+    out
+}
+
+/// The events of version `after` for a client at `before` (= `after.version − 1`).
+fn delta_events(before: &Published, after: &Published, scope: &Scope) -> Vec<Event> {
+    let mut out: Vec<Event> = after
+        .alerts
+        .iter()
+        .filter(|a| sees_alert(scope, a))
+        .map(|a| alert_event(after, a))
+        .collect();
+    let text = after.cached(&format!("delta:{}", scope_key(scope)), || {
+        json(&delta(before, after, scope))
+    });
+    out.push(kpi_event(after, &text));
+    out
 }
 
 /// The SSE handler.
@@ -127,7 +283,7 @@ pub async fn stream(
     Query(q): Query<LiveQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let scope = match Scope::parse(q.scope.as_deref()) {
+    let scope = match resolve_scope(&q, &headers) {
         Ok(s) => s,
         Err(msg) => return (StatusCode::BAD_REQUEST, msg).into_response(),
     };
@@ -135,26 +291,92 @@ pub async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok());
-    let events = WatchStream::new(state.projection.subscribe())
-        .filter(move |p: &Arc<Published>| std::future::ready(Some(p.version) != resume_from))
-        .map(move |p| Ok::<Event, Infallible>(to_event(&p, &scope)))
-        .take_until(state.shutdown.clone().cancelled_owned());
-    Sse::new(events)
+    let (tx, rx) = mpsc::channel::<Event>(CLIENT_BUFFER);
+    tokio::spawn(feed_client(
+        state.projection.clone(),
+        scope,
+        resume_from,
+        tx,
+        state.shutdown.clone(),
+    ));
+    Sse::new(ReceiverStream::new(rx).map(Ok::<Event, Infallible>))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
 
-fn to_event(p: &Published, scope: &Scope) -> Event {
-    let payload = scoped(p, scope);
-    match serde_json::to_string(&payload) {
-        Ok(json) => Event::default()
-            .event("kpi")
-            .id(p.version.to_string())
-            .data(json),
-        Err(e) => {
-            tracing::error!(error = %e, "serialising a KPI snapshot");
-            Event::default().event("error").data("snapshot unavailable")
+/// Sends `events` in order; `false` when the client is gone or the server stops.
+async fn send_all(
+    tx: &mpsc::Sender<Event>,
+    events: Vec<Event>,
+    shutdown: &CancellationToken,
+) -> bool {
+    for event in events {
+        let sent = tokio::select! {
+            () = shutdown.cancelled() => return false,
+            r = tx.send(event) => r,
+        };
+        if sent.is_err() {
+            return false;
         }
+    }
+    true
+}
+
+/// One client's stream: the first events, then one delta per version (or a snapshot after a
+/// gap), until the client leaves or the server stops.
+async fn feed_client(
+    projection: Projection,
+    scope: Scope,
+    resume_from: Option<u64>,
+    tx: mpsc::Sender<Event>,
+    shutdown: CancellationToken,
+) {
+    let (mut versions, latest) = projection.stream();
+    let mut last: Arc<Published> = latest.clone();
+    let first = match resume_from {
+        Some(v) if v == latest.version => Vec::new(),
+        Some(v) => match projection.since(v) {
+            Some(chain) if chain.len() > 1 => {
+                let mut events = Vec::new();
+                for pair in chain.windows(2) {
+                    events.extend(delta_events(&pair[0], &pair[1], &scope));
+                }
+                if let Some(end) = chain.last() {
+                    last = end.clone();
+                }
+                events
+            }
+            _ => snapshot_events(&latest, &scope, None),
+        },
+        None => snapshot_events(&latest, &scope, None),
+    };
+    if !send_all(&tx, first, &shutdown).await {
+        return;
+    }
+    loop {
+        let msg = tokio::select! {
+            () = shutdown.cancelled() => return,
+            msg = versions.recv() => msg,
+        };
+        let (events, next) = match msg {
+            Ok(p) if p.version <= last.version => continue,
+            Ok(p) if p.version == last.version + 1 && p.incremental => {
+                (delta_events(&last, &p, &scope), p)
+            }
+            Ok(p) => (snapshot_events(&p, &scope, Some(last.version)), p),
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let p = projection.latest();
+                if p.version <= last.version {
+                    continue;
+                }
+                (snapshot_events(&p, &scope, Some(last.version)), p)
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if !send_all(&tx, events, &shutdown).await {
+            return;
+        }
+        last = next;
     }
 }
 
@@ -164,12 +386,41 @@ mod tests {
 
     #[test]
     fn scopes_parse_and_reject_unknown_provinces() {
-        assert_eq!(Scope::parse(None), Ok(Scope::Country));
+        assert_eq!(parse_scope(None), Ok(Scope::National));
+        assert_eq!(parse_scope(Some("kiosk")), Ok(Scope::Kiosk));
         assert_eq!(
-            Scope::parse(Some("province:01")),
-            Ok(Scope::Province("01".into()))
+            parse_scope(Some("province:01")),
+            Ok(Scope::Province {
+                ma_tinh: "01".into()
+            })
         );
-        assert!(Scope::parse(Some("province:99")).is_err());
-        assert!(Scope::parse(Some("all")).is_err());
+        assert!(parse_scope(Some("province:99")).is_err());
+        assert!(parse_scope(Some("all")).is_err());
+    }
+
+    fn alert(ma_tinh: &str) -> Alert {
+        Alert {
+            id: "payment:1".into(),
+            kind: app::wire::AlertKind::LargePayment,
+            ma_tinh: ma_tinh.into(),
+            ten_tinh: String::new(),
+            title: String::new(),
+            detail: String::new(),
+            amount: Some(1),
+            at: String::new(),
+            version: 2,
+        }
+    }
+
+    #[test]
+    fn alerts_follow_the_scope() {
+        let hn = Scope::Province {
+            ma_tinh: "01".into(),
+        };
+        assert!(sees_alert(&Scope::National, &alert("79")));
+        assert!(sees_alert(&Scope::Kiosk, &alert("")));
+        assert!(sees_alert(&hn, &alert("01")));
+        assert!(!sees_alert(&hn, &alert("79")));
+        assert!(!sees_alert(&hn, &alert("")));
     }
 }

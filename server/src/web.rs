@@ -54,7 +54,13 @@ pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
             store: store.clone(),
         }),
     };
-    let projection = Projection::load(&store).await?;
+    let projection = Projection::load_with(
+        &store,
+        queries::alerts::AlertConfig {
+            large_payment_dong: cfg.alert_large_payment_dong,
+        },
+    )
+    .await?;
     Ok(State {
         store,
         app,
