@@ -9,7 +9,11 @@
 //!
 //! Tests: `cargo test -p app --features ssr`.
 
+#[cfg(feature = "ssr")]
+pub mod charts;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod dash;
 pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -21,7 +25,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The HTML document around the app, rendered by the server for every page.
@@ -60,6 +64,12 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::not_found::NotFound>
                 // Async: the server waits for the data, so the first paint is complete without JavaScript.
                 <Route path=StaticSegment("") view=pages::home::HomePage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("man-hinh") view=pages::wall::WallPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("ca-nuoc") view=pages::area::CountryPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("tinh"), ParamSegment("ma_tinh")) view=pages::area::ProvincePage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("don-vi"), ParamSegment("id")) view=pages::drill::OfficePage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("can-bo"), ParamSegment("id")) view=pages::drill::OfficerPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("viec"), ParamSegment("id")) view=pages::drill::CasePage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

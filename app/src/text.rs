@@ -1,5 +1,7 @@
 //! Every Vietnamese string of the UI, grouped by page, and the number/date formatters.
 
+pub mod dash;
+
 pub const APP_TITLE: &str = "THADS IOC — Trung tâm điều hành thi hành án dân sự";
 pub const APP_NAME: &str = "Trung tâm điều hành thi hành án dân sự";
 pub const APP_SHORT: &str = "THADS IOC";

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod dash;
+
 /// Headline national figures shown on the home page, read from the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NationalTotals {

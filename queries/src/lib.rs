@@ -33,6 +33,8 @@
 pub mod alerts;
 #[cfg(feature = "analytics")]
 pub mod engine;
+#[cfg(feature = "analytics")]
+pub mod drill;
 pub mod error;
 #[cfg(feature = "analytics")]
 pub mod frames;

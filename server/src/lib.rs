@@ -19,6 +19,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod dash;
 pub mod feed;
 pub mod ingest;
 pub mod live;

@@ -109,7 +109,8 @@ pub async fn run(
 }
 
 /// The whole router: API routes, Leptos pages and server functions, static files.
-pub fn router(state: State) -> Router {
+pub fn router(mut state: State) -> Router {
+    state.app = crate::dash::with_dashboards(state.app.clone(), &state.store, &state.projection);
     let options = state.app.leptos_options.clone();
     let routes = generate_route_list(app::App);
     let app_state = state.app.clone();
@@ -117,6 +118,7 @@ pub fn router(state: State) -> Router {
     let api = Router::new()
         .route("/api/health", get(health))
         .route("/api/live", get(crate::live::stream))
+        .route("/api/viec-qua-han.csv", get(crate::dash::csv))
         .merge(crate::ingest::routes(state.clone()))
         .with_state(state);
     let pages = Router::new()

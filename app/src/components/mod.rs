@@ -1,4 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod cartogram;
 pub mod error_list;
 pub mod kpi_card;
+pub mod live;
