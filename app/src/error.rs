@@ -11,6 +11,9 @@ pub enum AppError {
     /// The request itself is wrong; the text says how.
     #[error("{0}")]
     Invalid(String),
+    /// Nobody is signed in, or the session ended (HTTP 401).
+    #[error("{}", text::auth::ERR_UNAUTHORIZED)]
+    Unauthorized,
     /// The caller's scope does not cover what was asked; the text says what (HTTP 403).
     #[error("{0}")]
     Forbidden(String),
@@ -30,6 +33,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Invalid(_) => 400,
+            AppError::Unauthorized => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound => 404,
             AppError::Unavailable => 503,

@@ -9,6 +9,7 @@
 //!
 //! Tests: `cargo test -p app --features ssr`.
 
+pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod charts;
 pub mod components;
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="ioc" href="/style.css"/>
         <Title text=text::APP_TITLE/>
         <Router>
+            <components::user_menu::UserMenu/>
             <Routes fallback=pages::not_found::NotFound>
                 // Async: the server waits for the data, so the first paint is complete without JavaScript.
                 <Route path=StaticSegment("") view=pages::home::HomePage ssr=SsrMode::Async/>
@@ -70,6 +72,9 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("don-vi"), ParamSegment("id")) view=pages::drill::OfficePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("can-bo"), ParamSegment("id")) view=pages::drill::OfficerPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("viec"), ParamSegment("id")) view=pages::drill::CasePage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("dang-nhap") view=pages::login::LoginPage/>
+                <Route path=StaticSegment("doi-mat-khau") view=pages::password::PasswordPage/>
+                <Route path=StaticSegment("nhat-ky") view=pages::audit::AuditLogPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

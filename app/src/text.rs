@@ -1,5 +1,6 @@
 //! Every Vietnamese string of the UI, grouped by page, and the number/date formatters.
 
+pub mod auth;
 pub mod dash;
 
 pub const APP_TITLE: &str = "THADS IOC — Trung tâm điều hành thi hành án dân sự";

@@ -5,6 +5,7 @@
 //! - [`org`]: the organisation reference data — the 34 provinces with their aliases and regions;
 //! - [`error`]: the crate's one error type, [`Error`];
 //! - [`scope`]: who is asking and what they may see ([`Scope`]), used by every reader of data;
+//! - [`access`]: roles, the signed-in [`access::User`] and the masking of party names;
 //! - `frames` (feature `analytics`): the Polars analytical store, one `DataFrame` per canonical
 //!   table, loaded at startup from driver-neutral columns and kept current by micro-batches;
 //! - `kpi` (feature `analytics`): every KPI formula and overdue rule of DOMAIN.md §3–§4 as
@@ -35,6 +36,7 @@ pub mod alerts;
 pub mod engine;
 #[cfg(feature = "analytics")]
 pub mod drill;
+pub mod access;
 pub mod error;
 #[cfg(feature = "analytics")]
 pub mod frames;

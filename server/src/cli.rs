@@ -33,6 +33,12 @@ pub enum Command {
     Bench(BenchCommand),
     /// Send a realistic stream of domain events to a running server's ingest API.
     Simulate(SimulateArgs),
+    /// Manage accounts (add, reset-password).
+    #[command(subcommand)]
+    User(crate::auth::cli::UserCommand),
+    /// Manage the wall display's kiosk tokens (create, revoke, list).
+    #[command(subcommand)]
+    KioskToken(crate::auth::cli::KioskCommand),
 }
 
 /// Options of `ioc simulate` (cases and offices are read from --database-url, read-only).
@@ -198,6 +204,8 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error("simulate: {0}")]
     Simulate(#[from] crate::ingest::simulate::Error),
+    #[error("{0}")]
+    Account(#[from] crate::auth::accounts::Error),
     #[error("bench live: {0}")]
     Bench(String),
 }
@@ -279,6 +287,22 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
             println!("{}", result?);
             Ok(())
         }
+        Command::User(cmd) => {
+            let store = store::Store::connect(&cfg.database_url).await?;
+            store.migrate().await?;
+            let result = crate::auth::cli::user(&store, cmd).await;
+            store.close().await;
+            println!("{}", result?);
+            Ok(())
+        }
+        Command::KioskToken(cmd) => {
+            let store = store::Store::connect(&cfg.database_url).await?;
+            store.migrate().await?;
+            let result = crate::auth::cli::kiosk(&store, cmd).await;
+            store.close().await;
+            println!("{}", result?);
+            Ok(())
+        }
         Command::Seed(args) => {
             let store = store::Store::connect(&cfg.database_url).await?;
             store.migrate().await?;
@@ -288,7 +312,21 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
                 scale: args.scale,
             };
             let result = seed::run(&store, &params, args.force).await;
+            // The demo accounts of the README (one per role), also into an already seeded
+            // database that lacks them.
+            let accounts = match &result {
+                Ok(_) | Err(seed::Error::NotEmpty) => {
+                    Some(crate::auth::demo::create(&store).await)
+                }
+                Err(_) => None,
+            };
             store.close().await;
+            if let Some(created) = accounts {
+                let created = created?;
+                if !created.is_empty() {
+                    println!("demo accounts: {}", created.join(", "));
+                }
+            }
             match result {
                 Ok(summary) => println!("{summary}"),
                 Err(seed::Error::NotEmpty) if args.if_empty => {

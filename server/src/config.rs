@@ -31,6 +31,9 @@ pub struct Config {
     pub model_path: Option<PathBuf>,
     /// `IOC_INGEST_TOKEN`: bearer token of `POST /api/events`; unset disables ingest.
     pub ingest_token: Option<String>,
+    /// `IOC_SECURE_COOKIES` (`1`/`true`): mark the session cookie `Secure` (set it when a TLS
+    /// proxy serves the site; requests with `X-Forwarded-Proto: https` get it anyway).
+    pub secure_cookies: bool,
     /// `IOC_ALERT_LARGE_PAYMENT`: a valid receipt of at least this many đồng raises a
     /// large-payment alert on the live stream; default 1,000,000,000 (1 tỷ đồng).
     pub alert_large_payment_dong: i64,
@@ -57,6 +60,16 @@ impl Config {
             site_root,
             model_path,
             ingest_token: var("IOC_INGEST_TOKEN")?,
+            secure_cookies: match var("IOC_SECURE_COOKIES")?.as_deref().map(str::trim) {
+                None | Some("0" | "false" | "no") => false,
+                Some("1" | "true" | "yes") => true,
+                Some(other) => {
+                    return Err(ConfigError {
+                        var: "IOC_SECURE_COOKIES",
+                        reason: format!("expected 1/true or 0/false, got {other:?}"),
+                    })
+                }
+            },
             alert_large_payment_dong: match var("IOC_ALERT_LARGE_PAYMENT")? {
                 None => DEFAULT_LARGE_PAYMENT_DONG,
                 Some(v) => v.trim().parse().map_err(|_| ConfigError {
@@ -74,6 +87,7 @@ impl Config {
             site_root: dir.join("site"),
             model_path: None,
             ingest_token: Some("test-ingest-token".into()),
+            secure_cookies: false,
             alert_large_payment_dong: DEFAULT_LARGE_PAYMENT_DONG,
         }
     }

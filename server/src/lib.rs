@@ -4,6 +4,8 @@
 //! Never contains: components or KPI formulas (those live in `app` and `queries`).
 //!
 //! Layout:
+//! - [`auth`]: sessions, login/logout, roles and scope on every request, CSRF, throttling;
+//! - [`audit`]: the append-only audit log ([`audit::record`]);
 //! - [`cli`]: the `ioc` subcommands (`serve`, `seed`, `bench`, `simulate`);
 //! - [`config`]: `IOC_*` / `DATABASE_URL` read once;
 //! - [`store`]: migrations, portable queries, bulk loading;
@@ -17,6 +19,8 @@
 //!
 //! Tests: `cargo test -p server` (unit), `cargo test -p tests` (integration, real server).
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod dash;

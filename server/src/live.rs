@@ -33,9 +33,10 @@
 //! of the latest version. Serialised events are shared by every client of the same scope.
 //! Shutdown ends every stream.
 //!
-//! Scope: [`resolve_scope`] is the one place that decides it — today from `?scope=`
-//! (`country`, the default, `kiosk`, or `province:<ma_tinh>`); the auth layer will take it
-//! from the session there. Everything else reads the [`Scope`] only.
+//! Scope: [`resolve_scope`] is the one place that decides it — the session's scope (put in the
+//! request by `crate::auth::middleware`), narrowed by `?scope=` (`country` or
+//! `province:<ma_tinh>`) only within what the session may see (403 otherwise; see
+//! `crate::auth::live_scope`). Everything else reads the [`Scope`] only.
 
 use crate::projection::{Projection, Published};
 use app::wire::Alert;
@@ -87,8 +88,8 @@ pub fn parse_scope(s: Option<&str>) -> Result<Scope, String> {
 ///
 /// # Errors
 /// A Vietnamese message for a bad `scope` parameter.
-pub fn resolve_scope(q: &LiveQuery, _headers: &HeaderMap) -> Result<Scope, String> {
-    parse_scope(q.scope.as_deref())
+pub fn resolve_scope(q: &LiveQuery, session: &Scope) -> Result<Scope, (StatusCode, String)> {
+    crate::auth::live_scope(session, q.scope.as_deref())
 }
 
 /// A short stable name of a scope, for caching serialised events.
@@ -281,11 +282,12 @@ fn delta_events(before: &Published, after: &Published, scope: &Scope) -> Vec<Eve
 pub async fn stream(
     State(state): State<crate::State>,
     Query(q): Query<LiveQuery>,
+    axum::Extension(session): axum::Extension<Scope>,
     headers: HeaderMap,
 ) -> Response {
-    let scope = match resolve_scope(&q, &headers) {
+    let scope = match resolve_scope(&q, &session) {
         Ok(s) => s,
-        Err(msg) => return (StatusCode::BAD_REQUEST, msg).into_response(),
+        Err(refusal) => return refusal.into_response(),
     };
     let resume_from: Option<u64> = headers
         .get("last-event-id")

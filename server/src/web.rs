@@ -33,6 +33,8 @@ pub struct State {
     pub shutdown: CancellationToken,
     /// `IOC_INGEST_TOKEN`: the bearer token the ingest API requires (until users and roles land).
     pub ingest_token: Option<Arc<str>>,
+    /// Login throttling and cookie settings of the auth layer.
+    pub auth: crate::auth::Auth,
 }
 
 /// Opens the store, applies migrations, loads the analytical projection and builds the shared
@@ -68,6 +70,10 @@ pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
         projection,
         shutdown: CancellationToken::new(),
         ingest_token: cfg.ingest_token.clone().map(Arc::from),
+        auth: crate::auth::Auth {
+            secure_cookies: cfg.secure_cookies,
+            ..crate::auth::Auth::default()
+        },
     })
 }
 
@@ -94,7 +100,10 @@ pub async fn run(
         Store::Sqlite(_) => None,
     };
     let router = router(state);
-    axum::serve(listener, router)
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(async move {
             token.cancelled().await;
             // SSE streams never end by themselves: cut them so shutdown can complete.
@@ -120,17 +129,28 @@ pub fn router(mut state: State) -> Router {
         .route("/api/live", get(crate::live::stream))
         .route("/api/viec-qua-han.csv", get(crate::dash::csv))
         .merge(crate::ingest::routes(state.clone()))
-        .with_state(state);
+        .merge(crate::auth::routes())
+        .with_state(state.clone());
+    let audit_ctx = app::auth::ssr::AuthContext(Arc::new(crate::auth::bridge::StoreAudit {
+        store: state.store.clone(),
+    }));
     let pages = Router::new()
         .leptos_routes_with_context(
             &options,
             routes,
-            move || provide_context(app_state.clone()),
+            move || {
+                provide_context(app_state.clone());
+                provide_context(audit_ctx.clone());
+            },
             move || app::shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(options);
     api.merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::auth::middleware,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(make_span))
 }
 

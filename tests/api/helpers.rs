@@ -1,5 +1,6 @@
 //! Test fixtures: fresh databases on each store and a server on a port-0 listener.
 
+use queries::access::Role;
 use server::config::Config;
 use server::store::Store;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -103,7 +104,13 @@ impl Drop for TestDb {
 /// A running server on a port-0 listener; dropping it stops the server.
 pub struct TestApp {
     pub base: String,
+    /// Signed in as a national leader (`test-lanhdao`); sends `Origin: <base>`; follows no
+    /// redirects.
     pub client: reqwest::Client,
+    /// Not signed in (sends `Origin: <base>`, follows no redirects).
+    pub anon: reqwest::Client,
+    /// The server's store, for creating accounts and reading the audit log.
+    pub store: Store,
     /// The server's change feed: subscribe before a request to see what it commits.
     pub feed: server::feed::Feed,
     token: CancellationToken,
@@ -133,12 +140,133 @@ pub async fn spawn_app_with(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> Te
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let token = CancellationToken::new();
     let feed = state.feed.clone();
+    let store = state.store.clone();
     tokio::spawn(server::run(listener, state, token.clone()));
-    TestApp {
+    let anon = client_with(&base, None);
+    let mut app = TestApp {
         base,
-        client: reqwest::Client::new(),
+        client: anon.clone(),
+        anon,
+        store,
         feed,
         token,
+    };
+    app.client = app
+        .login_as("test-lanhdao", Role::LanhDao, None, None)
+        .await;
+    app
+}
+
+/// The password of every account the helpers create.
+pub const TEST_PASSWORD: &str = "mật-khẩu-thử-nghiệm";
+
+/// A client that sends `Origin: <base>` (and the session cookie `sid`, if given) on every
+/// request and follows no redirects.
+pub fn client_with(base: &str, sid: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        reqwest::header::HeaderValue::from_str(base).expect("origin"),
+    );
+    if let Some(sid) = sid {
+        headers.insert(
+            reqwest::header::COOKIE,
+            reqwest::header::HeaderValue::from_str(&format!("{}={sid}", server::auth::COOKIE))
+                .expect("cookie"),
+        );
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The outcome of a login form post: the redirect target and the new session id, if any.
+pub struct LoginResult {
+    pub status: u16,
+    pub location: String,
+    pub sid: Option<String>,
+}
+
+impl TestApp {
+    /// Posts the login form with `client` (which may carry a previous session cookie).
+    pub async fn post_login(
+        &self,
+        client: &reqwest::Client,
+        login: &str,
+        password: &str,
+    ) -> LoginResult {
+        let resp = client
+            .post(format!("{}/dang-nhap", self.base))
+            .form(&[("login", login), ("password", password)])
+            .send()
+            .await
+            .expect("login post");
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let cookie = header("set-cookie");
+        let sid = cookie
+            .split(';')
+            .next()
+            .and_then(|kv| kv.split_once('='))
+            .filter(|(k, v)| *k == server::auth::COOKIE && !v.is_empty())
+            .map(|(_, v)| v.to_owned());
+        LoginResult {
+            status: resp.status().as_u16(),
+            location: header("location"),
+            sid,
+        }
+    }
+
+    /// Creates an account (password [`TEST_PASSWORD`]) and returns a client signed in as it.
+    /// `don_vi` is a unit code (`T01`, `T01-KV01`); `can_bo` links a chấp hành viên.
+    pub async fn login_as(
+        &self,
+        login: &str,
+        role: Role,
+        don_vi: Option<&str>,
+        can_bo: Option<i64>,
+    ) -> reqwest::Client {
+        self.create_user(login, role, don_vi, can_bo).await;
+        let sid = self.login(login, TEST_PASSWORD).await;
+        client_with(&self.base, Some(&sid))
+    }
+
+    /// Creates an account with password [`TEST_PASSWORD`].
+    pub async fn create_user(
+        &self,
+        login: &str,
+        role: Role,
+        don_vi: Option<&str>,
+        can_bo: Option<i64>,
+    ) {
+        server::auth::accounts::add_account(
+            &self.store,
+            &server::auth::accounts::NewAccount {
+                login: login.into(),
+                display_name: format!("Người dùng thử {login}"),
+                role,
+                don_vi_ma: don_vi.map(str::to_owned),
+                can_bo_id: can_bo,
+                password: TEST_PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("create {login}: {e}"));
+    }
+
+    /// Signs in and returns the session id (panics when the login fails).
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let r = self.post_login(&self.anon, login, password).await;
+        assert_eq!(r.status, 303, "login of {login}");
+        r.sid
+            .unwrap_or_else(|| panic!("no session for {login}: {}", r.location))
     }
 }
 

@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod dash;
+mod auth;
 mod helpers;
 mod http;
 mod ingest;

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, CHROMIUM, RESULTS } from './server.mjs';
+import { startServer, login, CHROMIUM, RESULTS } from './server.mjs';
 
 let server;
 let browser;
@@ -22,6 +22,7 @@ after(async () => {
 test('home page renders national totals without JavaScript', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
+  await login(page, server.url);
   const response = await page.goto(server.url);
   assert.equal(response.status(), 200);
   assert.equal(await page.getAttribute('html', 'lang'), 'vi');
@@ -40,6 +41,7 @@ test('home page hydrates and its refresh control works', async () => {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  await login(page, server.url);
   await page.goto(server.url);
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
   await page.getByRole('button', { name: 'Làm mới số liệu' }).click();
@@ -53,6 +55,7 @@ test('home page hydrates and its refresh control works', async () => {
 test('unknown path answers 404 in Vietnamese', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
+  await login(page, server.url);
   const response = await page.goto(new URL('/khong-co', server.url).href);
   assert.equal(response.status(), 404);
   await page.getByRole('heading', { name: 'Không tìm thấy trang' }).waitFor();

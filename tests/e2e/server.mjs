@@ -43,3 +43,31 @@ export async function startServer({ scale = 0.005 } = {}) {
   };
   return { url, stop, child };
 }
+
+/** The demo accounts `ioc seed` creates (README), by role. */
+export const DEMO = {
+  leader: { login: 'lanhdao', password: 'LanhDao@2026' },
+  analyst: { login: 'phantich', password: 'PhanTich@2026' },
+  hanoi: { login: 'truongtinh.hn', password: 'HaNoi@2026' },
+  hcm: { login: 'truongtinh.hcm', password: 'HoChiMinh@2026' },
+  office: { login: 'truongphong.hn1', password: 'KhuVuc1@2026' },
+  officer: { login: 'chv.hn1', password: 'ChapHanh@2026' },
+  wall: { login: 'manhinh', password: 'ManHinh@2026' },
+  kioskToken: 'demo-man-hinh-2026',
+};
+
+/**
+ * Signs `page` in through the login form (works with and without JavaScript) and waits for the
+ * page it lands on. `account` is one of DEMO's entries; `next` a local path to land on.
+ */
+export async function login(page, baseUrl, account = DEMO.leader, next) {
+  const url = new URL('/dang-nhap', baseUrl);
+  if (next) url.searchParams.set('next', next);
+  await page.goto(url.href);
+  await page.getByLabel('Tên đăng nhập').fill(account.login);
+  await page.getByLabel('Mật khẩu').fill(account.password);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.startsWith('/dang-nhap')),
+    page.getByRole('button', { name: 'Đăng nhập' }).click(),
+  ]);
+}

@@ -1,8 +1,11 @@
 //! One module per page.
 
 pub mod area;
+pub mod audit;
 pub mod drill;
 pub mod home;
+pub mod login;
 pub mod not_found;
 pub mod overdue;
+pub mod password;
 pub mod wall;
