@@ -588,11 +588,12 @@ fn check_function(f: &Function) -> Flow {
         Some(WindowType::NamedWindow(_)) => {
             return refuse(K::ForbiddenClause, "OVER tên_cửa_sổ");
         }
-        Some(WindowType::WindowSpec(spec)) => {
-            if spec.window_name.is_some() || spec.window_frame.is_some() {
-                return refuse(K::ForbiddenClause, "khung cửa sổ (ROWS/RANGE)");
-            }
+        Some(WindowType::WindowSpec(spec))
+            if spec.window_name.is_some() || spec.window_frame.is_some() =>
+        {
+            return refuse(K::ForbiddenClause, "khung cửa sổ (ROWS/RANGE)");
         }
+        Some(WindowType::WindowSpec(_)) => {}
     }
     match &f.args {
         FunctionArguments::None => refuse(K::ForbiddenFunction, name),
