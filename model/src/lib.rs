@@ -16,6 +16,8 @@
 //! - [`engine`]: [`Engine`] — load once, prefill a fixed prompt prefix once
 //!   ([`Engine::set_prefix`]), then greedy generation with streaming, stop strings, a token
 //!   budget and a constrained-decoding hook ([`GenRequest::allowed`]).
+//! - [`constrain`]: grammars for constrained decoding ([`constrain::Slots`]: a fixed sequence of
+//!   `prefix value` slots whose values may depend on earlier ones) turned into an [`engine::AllowedFn`].
 //! - [`worker`]: [`Worker`] — one named OS thread owning the engine, fed by a bounded queue; a
 //!   full queue answers [`Error::Busy`].
 //! - [`bench`](mod@bench): [`bench::run`](crate::bench::run()), the numbers behind `ioc bench model --json`.
@@ -59,6 +61,7 @@
 //! the dev profile.
 
 pub mod bench;
+pub mod constrain;
 pub mod engine;
 mod gemv;
 pub mod gguf;

@@ -1,0 +1,184 @@
+//! Grammars for constrained decoding: the model may only write what a grammar accepts.
+//!
+//! [`Slots`] is the grammar of a small structured answer: a fixed sequence of slots, each a
+//! literal prefix followed by one value from a list, where the list may depend on the values
+//! chosen before (e.g. the case sets allowed for the chosen metric). [`slots_constraint`] turns
+//! it into the engine's [`AllowedFn`]: at each step only the tokens that keep the text a valid
+//! prefix are allowed, and end-of-sequence only once every slot is filled.
+
+use crate::engine::{AllowedFn, AllowedSet};
+use crate::Tokenizer;
+
+/// A sequence of slots.
+pub trait Slots: Send {
+    /// The next slot after `filled` values: its literal prefix (e.g. `"; tap="`) and the values
+    /// allowed there; `None` when the answer is complete.
+    fn next(&self, filled: &[String]) -> Option<(String, Vec<String>)>;
+}
+
+/// How a text relates to the grammar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parse {
+    /// Not a prefix of any accepted text.
+    Invalid,
+    /// A proper prefix of some accepted text.
+    Partial,
+    /// A complete accepted text, with the values of its slots.
+    Complete(Vec<String>),
+}
+
+/// Parses `text` against `grammar`.
+pub fn parse(grammar: &dyn Slots, text: &str) -> Parse {
+    parse_from(grammar, text, &mut Vec::new())
+}
+
+fn parse_from(grammar: &dyn Slots, rest: &str, filled: &mut Vec<String>) -> Parse {
+    let Some((prefix, values)) = grammar.next(filled) else {
+        return if rest.is_empty() {
+            Parse::Complete(filled.clone())
+        } else {
+            Parse::Invalid
+        };
+    };
+    if rest.len() <= prefix.len() {
+        return if prefix.starts_with(rest) {
+            Parse::Partial
+        } else {
+            Parse::Invalid
+        };
+    }
+    let Some(after) = rest.strip_prefix(prefix.as_str()) else {
+        return Parse::Invalid;
+    };
+    let mut best = Parse::Invalid;
+    for v in &values {
+        if after.len() < v.len() {
+            if v.starts_with(after) {
+                best = Parse::Partial;
+            }
+        } else if let Some(tail) = after.strip_prefix(v.as_str()) {
+            filled.push(v.clone());
+            let r = parse_from(grammar, tail, filled);
+            filled.pop();
+            match r {
+                Parse::Complete(_) => return r,
+                Parse::Partial => best = Parse::Partial,
+                Parse::Invalid => {}
+            }
+        }
+    }
+    best
+}
+
+/// The vocabulary entries a grammar's text can be made of, indexed by first character; build
+/// once per alphabet (a scan of the whole vocabulary) and share.
+#[derive(Debug, Clone)]
+pub struct SlotVocab {
+    by_first: std::collections::HashMap<char, Vec<(u32, String)>>,
+    text_of: std::collections::HashMap<u32, String>,
+    eos: Vec<u32>,
+    alphabet: String,
+}
+
+impl SlotVocab {
+    /// The tokens of `tokenizer` made only of characters in `alphabet`.
+    pub fn new(tokenizer: &Tokenizer, alphabet: &str) -> Self {
+        let mut by_first: std::collections::HashMap<char, Vec<(u32, String)>> = Default::default();
+        let mut text_of = std::collections::HashMap::new();
+        for id in 0..tokenizer.vocab_size() {
+            let Ok(id) = u32::try_from(id) else { continue };
+            let Ok(s) = std::str::from_utf8(tokenizer.token_bytes(id)) else {
+                continue;
+            };
+            let Some(first) = s.chars().next() else {
+                continue;
+            };
+            if s.chars().all(|c| alphabet.contains(c)) {
+                by_first.entry(first).or_default().push((id, s.to_owned()));
+                text_of.insert(id, s.to_owned());
+            }
+        }
+        SlotVocab {
+            by_first,
+            text_of,
+            eos: tokenizer.eos_ids().to_vec(),
+            alphabet: alphabet.to_owned(),
+        }
+    }
+}
+
+/// The decoding constraint for `grammar`: at each step, the tokens that keep the text a prefix
+/// of an accepted text (first the characters that may come next, then only the tokens starting
+/// with one of them), and end-of-sequence once the text is complete.
+pub fn slots_constraint(vocab: std::sync::Arc<SlotVocab>, grammar: Box<dyn Slots>) -> AllowedFn {
+    Box::new(move |generated: &[u32]| {
+        let text: String = generated
+            .iter()
+            .filter_map(|id| vocab.text_of.get(id).map(String::as_str))
+            .collect();
+        let mut allowed: Vec<u32> = Vec::new();
+        if matches!(parse(grammar.as_ref(), &text), Parse::Complete(_)) {
+            allowed.extend(&vocab.eos);
+        }
+        let mut probe = text.clone();
+        for c in vocab.alphabet.chars() {
+            probe.truncate(text.len());
+            probe.push(c);
+            if matches!(parse(grammar.as_ref(), &probe), Parse::Invalid) {
+                continue;
+            }
+            for (id, s) in vocab
+                .by_first
+                .get(&c)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                probe.truncate(text.len());
+                probe.push_str(s);
+                if !matches!(parse(grammar.as_ref(), &probe), Parse::Invalid) {
+                    allowed.push(*id);
+                }
+            }
+        }
+        AllowedSet::Only(allowed)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Two;
+    impl Slots for Two {
+        fn next(&self, filled: &[String]) -> Option<(String, Vec<String>)> {
+            match filled.len() {
+                0 => Some(("a=".into(), vec!["x".into(), "xy".into()])),
+                1 if filled[0] == "x" => Some((" b=".into(), vec!["1".into(), "10".into()])),
+                1 => Some((" b=".into(), vec!["2".into()])),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn parses_prefixes_and_dependent_slots() {
+        assert_eq!(parse(&Two, ""), Parse::Partial);
+        assert_eq!(parse(&Two, "a"), Parse::Partial);
+        assert_eq!(parse(&Two, "a=x"), Parse::Partial);
+        assert_eq!(
+            parse(&Two, "a=x b=1"),
+            Parse::Complete(vec!["x".into(), "1".into()])
+        );
+        assert_eq!(
+            parse(&Two, "a=x b=10"),
+            Parse::Complete(vec!["x".into(), "10".into()])
+        );
+        assert_eq!(
+            parse(&Two, "a=xy b=2"),
+            Parse::Complete(vec!["xy".into(), "2".into()])
+        );
+        assert_eq!(parse(&Two, "a=xy b=1"), Parse::Invalid);
+        assert_eq!(parse(&Two, "a=z"), Parse::Invalid);
+        assert_eq!(parse(&Two, "a=x b=1 "), Parse::Invalid);
+    }
+}
