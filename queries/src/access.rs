@@ -170,10 +170,11 @@ impl User {
     }
 
     /// Whether the user needs to see the names of the parties (`duong_su.ho_ten`) of cases in
-    /// scope: the officer handling them and the head of their office. Everyone else sees
+    /// scope: the officer handling them and the head of their office (the rule of
+    /// [`Scope::may_see_party_names`], which the SQL executor applies too). Everyone else sees
     /// [`mask_name`]d names.
     pub fn sees_party_names(&self) -> bool {
-        matches!(self.role, Role::ChapHanhVien | Role::TruongPhong)
+        self.scope.may_see_party_names()
     }
 
     /// A party's name as this user may see it: the name itself when [`User::sees_party_names`]

@@ -721,16 +721,31 @@ fn csv_field(s: &str) -> String {
 pub async fn csv(
     AxumState(state): AxumState<crate::State>,
     scope: Option<axum::Extension<Scope>>,
+    user: Option<axum::Extension<queries::access::User>>,
     Query(q): Query<OverdueQuery>,
 ) -> Response {
     // The auth middleware answers 401 before an anonymous request gets here; never widen.
-    let Some(axum::Extension(scope)) = scope else {
+    let (Some(axum::Extension(scope)), Some(axum::Extension(user))) = (scope, user) else {
         return (axum::http::StatusCode::UNAUTHORIZED, "").into_response();
     };
+    let filters = serde_json::to_value(&q).unwrap_or_default();
     let result = async {
         let q = app::dash::confine(&scope, q)?;
         state.app.data.overdue_export(q, CSV_MAX_ROWS).await
     }
+    .await;
+    // Every export is audited, with its filters and row count (or the refusal).
+    let (outcome, rows_n) = match &result {
+        Ok(rows) => (crate::audit::outcome::OK, rows.len()),
+        Err(AppError::Forbidden(_)) => (crate::audit::outcome::DENIED, 0),
+        Err(_) => (crate::audit::outcome::FAILED, 0),
+    };
+    crate::audit::record_or_log(
+        &state.store,
+        &crate::audit::AuditEntry::new(crate::audit::action::EXPORT, outcome)
+            .by(&user)
+            .detail(serde_json::json!({"export": "viec-qua-han.csv", "filters": filters, "rows": rows_n})),
+    )
     .await;
     match result {
         Ok(rows) => {

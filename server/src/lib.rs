@@ -19,6 +19,9 @@
 //!
 //! Tests: `cargo test -p server` (unit), `cargo test -p tests` (integration, real server).
 
+// The page tree (routes, account menu, dashboards) makes deep future types to lay out.
+#![recursion_limit = "256"]
+
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -9,7 +9,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
-import { IOC, ROOT, CHROMIUM, RESULTS } from './server.mjs';
+import { IOC, ROOT, CHROMIUM, RESULTS, DEMO, login } from './server.mjs';
 
 const TOKEN = 'e2e-ingest-token';
 const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
@@ -74,7 +74,7 @@ const digits = (s) => Number(s.replace(/[^\d]/g, ''));
 test('wall display renders completely without JavaScript', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1920, height: 1080 } });
   const page = await context.newPage();
-  const response = await page.goto(url('/man-hinh'));
+  const response = await page.goto(url(`/man-hinh?kiosk=${DEMO.kioskToken}`));
   assert.equal(response.status(), 200);
   await page.getByRole('heading', { level: 1, name: /Toàn quốc/ }).waitFor();
   for (const name of ['Tỷ lệ thi hành xong về việc', 'Tỷ lệ thi hành xong về tiền', 'Việc tồn đọng',
@@ -97,7 +97,7 @@ test('wall display updates live after an ingested event, without reload', async 
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url('/man-hinh'));
+  await page.goto(url(`/man-hinh?kiosk=${DEMO.kioskToken}`));
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
   await page.locator('.live-status[data-state="open"]').waitFor({ timeout: 15_000 });
   await page.evaluate(() => { window.__sameDocument = true; });
@@ -120,7 +120,7 @@ test('wall display updates live after an ingested event, without reload', async 
 test('wall display shows a banner while the server is down and recovers by itself', async () => {
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
   const page = await context.newPage();
-  await page.goto(url('/man-hinh'));
+  await page.goto(url(`/man-hinh?kiosk=${DEMO.kioskToken}`));
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
   await page.locator('.live-status[data-state="open"]').waitFor({ timeout: 15_000 });
   await page.evaluate(() => { window.__sameDocument = true; });
@@ -140,6 +140,7 @@ test('wall display shows a banner while the server is down and recovers by itsel
 test('drill-down: country → province → office → officer → case', async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
+  await login(page, server.url, DEMO.leader);
   await page.goto(url('/ca-nuoc'));
   await page.getByRole('heading', { level: 1, name: 'Toàn quốc' }).waitFor();
   await shot(page, 'country.png');
@@ -167,6 +168,7 @@ test('drill-down: country → province → office → officer → case', async (
 test('overdue list: filters in the query string, sorting, paging and CSV', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
+  await login(page, server.url, DEMO.leader);
   await page.goto(url('/tinh/01'));
   const form = page.getByRole('form', { name: 'Lọc danh sách' });
   await form.getByLabel('Quy tắc').selectOption('QH11');
@@ -191,9 +193,9 @@ test('overdue list: filters in the query string, sorting, paging and CSV', async
   // CSV export with the same filters.
   const href = await page.getByRole('link', { name: 'Xuất CSV' }).getAttribute('href');
   assert.match(href, /quy_tac=QH11/);
-  const csv = await fetch(url(href));
-  assert.equal(csv.status, 200);
-  assert.match(csv.headers.get('content-type'), /text\/csv/);
+  const csv = await context.request.get(url(href));
+  assert.equal(csv.status(), 200);
+  assert.match(csv.headers()['content-type'], /text\/csv/);
   const lines = (await csv.text()).trim().split(/\r\n/);
   assert.match(lines[0], /Quy tắc,Tên quy tắc/);
   assert.ok(lines.slice(1).every((l) => l.startsWith('QH11,')));
@@ -203,6 +205,7 @@ test('overdue list: filters in the query string, sorting, paging and CSV', async
 test('every dashboard page renders without JavaScript', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
+  await login(page, server.url, DEMO.leader);
   for (const [p, heading] of [['/ca-nuoc', 'Toàn quốc'], ['/tinh/79', 'Hồ Chí Minh']]) {
     const res = await page.goto(url(p));
     assert.equal(res.status(), 200, p);
