@@ -189,7 +189,7 @@ pub fn group_digits(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(ch);
@@ -240,6 +240,9 @@ pub fn breach_alert(flag: &FlagRow, names: &Names, at: &str) -> Alert {
     }
 }
 
+/// A row's `don_vi_id` and `viec_id`.
+type UnitAndCase = (Option<i64>, Option<i64>);
+
 /// Alerts of petition and task flags (`fresh` holds rule and id only): looks the rows up.
 ///
 /// # Errors
@@ -253,7 +256,7 @@ pub fn small_breach_alerts(
     if fresh.is_empty() {
         return Ok(Vec::new());
     }
-    let lookup = |table: Table| -> Result<HashMap<i64, (Option<i64>, Option<i64>)>> {
+    let lookup = |table: Table| -> Result<HashMap<i64, UnitAndCase>> {
         let df = frames.frame(table);
         let viec = if table == Table::DonThu {
             ints(df, "viec_id")?

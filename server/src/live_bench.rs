@@ -8,8 +8,9 @@
 //! the version follows within its 250 ms batch window plus the compute). With `--posts 0` it
 //! only holds the clients open (the idle-capacity test) and reports the server's memory.
 //!
-//! Each post registers one new case at `T01-KV01`, so it goes through the whole incremental
-//! path (case upsert, facts, every level). Raise the open-file limit of both processes first
+//! Each post registers one new case at `T01-KV01` (`ma_viec` `01-KV01-2027-9xxxxx`, at most
+//! 100 posts per run), so it goes through the whole incremental path (case upsert, facts,
+//! every level). Raise the open-file limit of both processes first
 //! (`ulimit -n 65536`): each client is one socket on each side.
 
 use serde::Serialize;
@@ -142,7 +143,8 @@ pub async fn run(opts: &Options) -> Result<Report, String> {
     for i in 0..opts.posts {
         let body = serde_json::json!({"events": [{
             "type": "case_registered", "id": format!("bench-live-{tag}-{i}"),
-            "don_vi": "T01-KV01", "ma_viec": format!("BENCH-{tag}-{i}"),
+            "don_vi": "T01-KV01",
+            "ma_viec": format!("01-KV01-2027-{:06}", 900_000 + (tag % 1000) * 100 + (i as i64 % 100)),
             "loai_an": "ds", "hinh_thuc": "theo_yeu_cau", "ngay_thu_ly": "2026-11-20",
             "so_tien_phai_thi_hanh": 1_000_000,
             "nguoi_phai_thi_hanh": {"loai": "ca_nhan", "ho_ten": "Nguyễn Văn Thử"},

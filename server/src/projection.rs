@@ -3,7 +3,8 @@
 //! (`queries::engine`), and each new KPI snapshot with its alerts published as a version.
 //!
 //! Flow: startup loads every table from the store and computes the first snapshot (version 1);
-//! the updater collects change sets for at most [`BATCH_WINDOW`], re-reads those rows from the
+//! the updater collects change sets until the feed is quiet for [`SETTLE`] (at most
+//! [`BATCH_WINDOW`]), re-reads those rows from the
 //! store (the store is the truth, the feed only carries keys), hands them to the engine (which
 //! upserts them and updates its cached facts from the changed rows only), and publishes the
 //! result. A consumer that lagged on the feed, or a failed update, triggers a full reload
@@ -34,6 +35,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Longest time a committed change waits before it is applied.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(250);
+/// A batch closes when the feed has been quiet this long (or at [`BATCH_WINDOW`]).
+pub const SETTLE: Duration = Duration::from_millis(20);
 /// Alerts kept for new clients (oldest dropped first).
 pub const RECENT_ALERTS: usize = 50;
 /// Versions kept for resumption.
@@ -272,13 +275,15 @@ impl Projection {
                     Err(broadcast::error::RecvError::Lagged(_)) => reload = true,
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
-                // Collect what else arrives within the window.
+                // Collect what else arrives until the feed is quiet for SETTLE, at most for
+                // the window; changes that come while the update runs form the next batch.
                 let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-                while let Ok(msg) = tokio::time::timeout_at(deadline, rx.recv()).await {
-                    match msg {
-                        Ok(cs) => merge(&mut batch, &cs),
-                        Err(broadcast::error::RecvError::Lagged(_)) => reload = true,
-                        Err(broadcast::error::RecvError::Closed) => break,
+                loop {
+                    let until = deadline.min(tokio::time::Instant::now() + SETTLE);
+                    match tokio::time::timeout_at(until, rx.recv()).await {
+                        Ok(Ok(cs)) => merge(&mut batch, &cs),
+                        Ok(Err(broadcast::error::RecvError::Lagged(_))) => reload = true,
+                        Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => break,
                     }
                 }
                 failed = match this.apply(&store, &batch, reload).await {

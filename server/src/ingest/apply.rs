@@ -558,13 +558,26 @@ impl Applier {
             }
             None => {
                 let prefix = format!("{prefix}{}-", e.ngay_thu_ly.year());
-                let max = self
-                    .tx
-                    .opt_text(
-                        "SELECT MAX(ma_viec) FROM viec_thi_hanh WHERE ma_viec LIKE $1",
-                        &[Arg::Text(format!("{prefix}%"))],
-                    )
-                    .await?;
+                let max = if matches!(self.tx, Tx::Sqlite(_)) {
+                    // BINARY order: the UNIQUE index answers the range ('.' follows '-'),
+                    // where LIKE would scan every case.
+                    let upper = format!("{}.", prefix.trim_end_matches('-'));
+                    self.tx
+                        .opt_text(
+                            "SELECT MAX(ma_viec) FROM viec_thi_hanh \
+                             WHERE ma_viec >= $1 AND ma_viec < $2",
+                            &[Arg::Text(prefix.clone()), Arg::Text(upper)],
+                        )
+                        .await?
+                } else {
+                    // Locale collations may ignore the '-': keep LIKE on PostgreSQL.
+                    self.tx
+                        .opt_text(
+                            "SELECT MAX(ma_viec) FROM viec_thi_hanh WHERE ma_viec LIKE $1",
+                            &[Arg::Text(format!("{prefix}%"))],
+                        )
+                        .await?
+                };
                 let last: u32 = max
                     .as_deref()
                     .and_then(|m| m.strip_prefix(&prefix))
