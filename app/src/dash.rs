@@ -300,6 +300,7 @@ pub fn wall(d: &Dashboard, read_at_ms: i64) -> WallData {
                 done_rate_cases: k.and_then(|k| k.done_rate_cases),
                 target_rate_cases: k.and_then(|k| k.target_rate_cases),
                 done_rate_money: k.and_then(|k| k.done_rate_money),
+                national_rate_cases: d.national.done_rate_cases,
                 overdue_total: k.map_or(0, |k| k.overdue_total),
                 weakest: weakest.iter().any(|w| w.key == cell.ma_tinh),
             })

@@ -3,12 +3,10 @@
 //! timelines, and the scope check of every page and export (a provincial head is refused
 //! another province with a Vietnamese 403).
 
-use crate::helpers::{scalar_f64, seeded_store, text_rows, TestDb};
+use crate::helpers::{scalar_f64, seeded_store, spawn_app, text_rows, TestDb};
 use app::wire::dash::OverdueQuery;
-use queries::Scope;
+use queries::access::Role;
 use server::config::Config;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 /// The app state as the router gives it to pages (the dashboards' data source in place).
 async fn state(db: &TestDb) -> server::State {
@@ -91,28 +89,20 @@ async fn overdue_list_filters_pages_and_matches_the_rule_in_sql() {
         let s = state(&db).await;
         let app = data(&s);
         // QH11: open, with conditions, received more than 12 months before as-of (20/11/2026).
-        let expected = scalar_f64(
-            &store,
-            "SELECT COUNT(*) FROM viec_thi_hanh WHERE ma_tinh = '01' AND co_dieu_kien = 1 \
-             AND trang_thai NOT IN ('xong', 'dinh_chi', 'uy_thac') AND ngay_thu_ly < '2025-11-20'",
-        )
-        .await as usize;
+        const QH11: &str = "SELECT COUNT(*) FROM viec_thi_hanh WHERE co_dieu_kien = 1 \
+             AND trang_thai NOT IN ('xong', 'dinh_chi', 'uy_thac') AND ngay_thu_ly < '2025-11-20'";
+        let national = scalar_f64(&store, QH11).await as usize;
         assert!(
-            expected > 50,
-            "the fixture should need two pages ({expected})"
+            national > 50,
+            "the fixture should need two pages ({national})"
         );
-        let q = OverdueQuery {
-            tinh: Some("01".into()),
+        let all = OverdueQuery {
             quy_tac: Some("QH11".into()),
             ..Default::default()
         };
-        let first = app.data.overdue(q.clone()).await.expect("page 1");
-        assert_eq!(first.total, expected);
-        assert_eq!(first.rows.len(), 50);
-        assert!(first
-            .rows
-            .iter()
-            .all(|r| r.rule == "QH11" && r.ma_tinh.as_deref() == Some("01")));
+        let first = app.data.overdue(all.clone()).await.expect("page 1");
+        assert_eq!((first.total, first.rows.len()), (national, 50));
+        assert!(first.rows.iter().all(|r| r.rule == "QH11"));
         let dates: Vec<String> = first
             .rows
             .iter()
@@ -125,15 +115,27 @@ async fn overdue_list_filters_pages_and_matches_the_rule_in_sql() {
             .data
             .overdue(OverdueQuery {
                 trang: Some(2),
-                ..q.clone()
+                ..all.clone()
             })
             .await
             .expect("page 2");
-        assert_eq!(second.rows.len(), (expected - 50).min(50));
+        assert_eq!(second.rows.len(), (national - 50).min(50));
         assert!(second
             .rows
             .iter()
             .all(|r| first.rows.iter().all(|f| f.subject_id != r.subject_id)));
+        // One province.
+        let expected = scalar_f64(&store, &format!("{QH11} AND ma_tinh = '01'")).await as usize;
+        let q = OverdueQuery {
+            tinh: Some("01".into()),
+            ..all.clone()
+        };
+        let hn = app.data.overdue(q).await.expect("Hà Nội");
+        assert_eq!(hn.total, expected);
+        assert!(hn
+            .rows
+            .iter()
+            .all(|r| r.rule == "QH11" && r.ma_tinh.as_deref() == Some("01")));
         // The list agrees with K9 of the snapshot.
         let d = app.data.dashboard().await.expect("dashboard");
         let k9 = d
@@ -222,53 +224,46 @@ async fn case_detail_has_its_timeline_and_officer_cases_are_paged() {
     }
 }
 
-/// Serves the real router with `scope` inserted as the auth layer will.
-async fn serve_as(s: server::State, scope: Scope) -> (String, CancellationToken) {
-    let router = server::web::router(s).layer(axum::Extension(scope));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let token = CancellationToken::new();
-    let stop = token.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-    });
-    (base, token)
+/// The fields of one CSV line (RFC 4180 quoting).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+async fn status_and_body(client: &reqwest::Client, url: String) -> (u16, String) {
+    let res = client.get(url).send().await.expect("get");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_province_scope_cannot_open_another_province() {
     let db = TestDb::sqlite();
     let store = seeded_store(&db, 0.001).await;
-    let s = state(&db).await;
-    let (base, token) = serve_as(
-        s,
-        Scope::Province {
-            ma_tinh: "01".into(),
-        },
-    )
-    .await;
-    let client = reqwest::Client::new();
-    let get = |path: &str| {
-        let client = client.clone();
-        let url = format!("{base}{path}");
-        async move {
-            let res = client.get(url).send().await.expect("get");
-            let status = res.status().as_u16();
-            (status, res.text().await.expect("body"))
-        }
-    };
+    let app = spawn_app(&db).await;
+    let hn = app
+        .login_as("dash-hn", Role::TruongTinh, Some("T01"), None)
+        .await;
+    let get = |path: &str| status_and_body(&hn, format!("{}{path}", app.base));
     let (status, body) = get("/tinh/01").await;
     assert_eq!(status, 200);
-    assert!(body.contains("Hà Nội"));
+    assert!(body.contains("Hà Nội") && body.contains("Danh sách vi phạm thời hạn"));
     for path in ["/tinh/79", "/man-hinh", "/ca-nuoc"] {
-        let (status, body) = get(path).await;
+        let (status, _) = get(path).await;
         assert_eq!(status, 403, "{path}");
-        assert!(
-            body.contains("Bạn không có quyền xem số liệu này"),
-            "{path}"
-        );
     }
     let other_office =
         scalar_f64(&store, "SELECT MIN(id) FROM don_vi WHERE ma_tinh = '79'").await as i64;
@@ -292,36 +287,25 @@ async fn a_province_scope_cannot_open_another_province() {
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
     assert!(lines[0].starts_with("\u{feff}Quy tắc,"));
     assert!(lines.len() > 1);
-    assert!(
-        lines[1..].iter().all(|l| l.split(',').nth(8) == Some("01")),
-        "{}",
-        lines[1]
-    );
-    token.cancel();
+    for line in &lines[1..] {
+        assert_eq!(
+            csv_fields(line).get(8).map(String::as_str),
+            Some("01"),
+            "{line}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn without_a_scope_the_national_pages_open() {
+async fn national_leadership_opens_every_dashboard_page() {
     let db = TestDb::sqlite();
     let _store = seeded_store(&db, 0.001).await;
-    let s = state(&db).await;
-    let (base, token) = serve_as(s, Scope::National).await;
-    let client = reqwest::Client::new();
+    let app = spawn_app(&db).await;
     for path in ["/man-hinh", "/ca-nuoc", "/tinh/79"] {
-        let res = client
-            .get(format!("{base}{path}"))
-            .send()
-            .await
-            .expect("get");
-        assert_eq!(res.status().as_u16(), 200, "{path}");
-        let body = res.text().await.expect("body");
+        let (status, body) = status_and_body(&app.client, format!("{}{path}", app.base)).await;
+        assert_eq!(status, 200, "{path}");
         assert!(body.contains("Vi phạm thời hạn"), "{path}");
     }
-    let res = client
-        .get(format!("{base}/tinh/99"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(res.status().as_u16(), 404);
-    token.cancel();
+    let (status, _) = status_and_body(&app.client, format!("{}/tinh/99", app.base)).await;
+    assert_eq!(status, 404);
 }

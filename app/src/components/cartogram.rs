@@ -74,12 +74,17 @@ pub const GRID: [Cell; 34] = [
     cell("96", "Cà Mau", 15, 0),
 ];
 
-/// Colour class of a completion rate against its target: at or above target, within 5
-/// points, further below, or no data.
-pub fn band(rate: Option<f64>, target: Option<f64>) -> &'static str {
-    match (rate, target) {
-        (Some(r), Some(tg)) if r >= tg => "band-good",
-        (Some(r), Some(tg)) if r >= tg - 5.0 => "band-near",
+/// Points around the national rate counted as "about the national rate".
+pub const NEAR_POINTS: f64 = 2.0;
+
+/// Colour class of a province's completion rate against the national one: more than
+/// [`NEAR_POINTS`] above, within, more than that below, or no data. (Early in a statistical
+/// year every province is far below the year's target, so the target alone would colour the
+/// whole map the same.)
+pub fn band(rate: Option<f64>, national: Option<f64>) -> &'static str {
+    match (rate, national) {
+        (Some(r), Some(n)) if r > n + NEAR_POINTS => "band-good",
+        (Some(r), Some(n)) if r >= n - NEAR_POINTS => "band-near",
         (Some(_), _) => "band-low",
         (None, _) => "band-none",
     }
@@ -95,6 +100,17 @@ fn rate_text(rate: Option<f64>) -> String {
 /// The cartogram; each tile links to its province.
 #[component]
 pub fn ProvinceCartogram(tiles: Vec<ProvinceTile>) -> impl IntoView {
+    let mut weak: Vec<&ProvinceTile> = tiles.iter().filter(|t| t.weakest).collect();
+    weak.sort_by(|a, b| {
+        a.done_rate_cases
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&b.done_rate_cases.unwrap_or(f64::INFINITY))
+    });
+    let weak_text = weak
+        .iter()
+        .map(|t| format!("{} {}", t.ten, rate_text(t.done_rate_cases)))
+        .collect::<Vec<_>>()
+        .join(" · ");
     let style = format!(
         "grid-template-columns: repeat({COLS}, 1fr); grid-template-rows: repeat({ROWS}, 1fr);"
     );
@@ -107,7 +123,7 @@ pub fn ProvinceCartogram(tiles: Vec<ProvinceTile>) -> impl IntoView {
                     .map(|tile| {
                         let class = format!(
                             "tile {}{}",
-                            band(tile.done_rate_cases, tile.target_rate_cases),
+                            band(tile.done_rate_cases, tile.national_rate_cases),
                             if tile.weakest { " tile-weak" } else { "" },
                         );
                         let pos = format!(
@@ -134,6 +150,7 @@ pub fn ProvinceCartogram(tiles: Vec<ProvinceTile>) -> impl IntoView {
                     })
                     .collect_view()}
             </ol>
+            <p class="weakest"><strong>{t::MAP_WEAKEST}</strong> " " {weak_text}</p>
             <p class="legend" aria-hidden="true">
                 <span class="swatch band-good"></span>{t::LEGEND_GOOD}
                 <span class="swatch band-near"></span>{t::LEGEND_NEAR}
@@ -175,8 +192,9 @@ mod tests {
 
     #[test]
     fn bands_compare_with_target() {
-        assert_eq!(band(Some(84.0), Some(83.9)), "band-good");
-        assert_eq!(band(Some(80.0), Some(83.9)), "band-near");
+        assert_eq!(band(Some(86.0), Some(83.9)), "band-good");
+        assert_eq!(band(Some(82.0), Some(83.9)), "band-near");
+        assert_eq!(band(Some(85.9), Some(83.9)), "band-near");
         assert_eq!(band(Some(70.0), Some(83.9)), "band-low");
         assert_eq!(band(None, Some(83.9)), "band-none");
     }

@@ -134,11 +134,10 @@ fn target_line(rate: Option<f64>, target: Option<f64>) -> String {
                 (t::GAP_TO_TARGET, -gap)
             };
             format!(
-                "{} {}% · {word} {} {}",
+                "{} {}% · {word} {}",
                 t::TARGET,
                 text::format_decimal(tg, 2),
                 text::format_decimal(n, 2),
-                t::POINTS
             )
         }
         (_, Some(tg)) => format!("{} {}%", t::TARGET, text::format_decimal(tg, 2)),
@@ -191,11 +190,12 @@ fn KpiStrip(national: UnitKpi, changes: KpiChanges) -> impl IntoView {
     };
     let money_change = match (c.receipts_this_month, c.receipts_last_month) {
         (Some(a), Some(b)) => format!(
-            "{}: {} ({} {})",
+            "{} {} ({} {}) {}",
             t::COLLECTED,
-            text::format_ty_dong(a),
+            text::ty_dong_number(a),
             t::LAST_MONTH,
-            text::format_ty_dong(b)
+            text::ty_dong_number(b),
+            text::UNIT_TY_DONG
         ),
         _ => String::new(),
     };

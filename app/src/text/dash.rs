@@ -41,8 +41,8 @@ pub const THIS_MONTH: &str = "Tháng này";
 pub const LAST_MONTH: &str = "tháng trước";
 pub const NEW_CASES: &str = "thụ lý mới";
 pub const DONE_CASES: &str = "xong";
-pub const COLLECTED: &str = "Đã thu trong tháng";
-pub const RECEIVED: &str = "Nhận mới trong tháng";
+pub const COLLECTED: &str = "Thu tháng này";
+pub const RECEIVED: &str = "Nhận mới tháng này";
 pub const OVERDUE_RULES_NOTE: &str = "việc, đơn, nhiệm vụ theo 16 quy tắc QH01–QH16";
 pub const RECEIPTS_UNIT: &str = "biên lai";
 pub const CASES_UNIT: &str = "việc";
@@ -66,9 +66,10 @@ pub const CHART_MONEY_ALT: &str =
 pub const MAP_TITLE: &str = "Bản đồ 34 tỉnh, thành phố theo tỷ lệ thi hành xong về việc";
 pub const MAP_RATE: &str = "tỷ lệ xong về việc";
 pub const MAP_WEAK_SUFFIX: &str = " (thấp nhất cả nước)";
-pub const LEGEND_GOOD: &str = "Đạt chỉ tiêu";
-pub const LEGEND_NEAR: &str = "Dưới chỉ tiêu ≤ 5 điểm";
-pub const LEGEND_LOW: &str = "Dưới chỉ tiêu > 5 điểm";
+pub const LEGEND_GOOD: &str = "Cao hơn cả nước";
+pub const LEGEND_NEAR: &str = "±2 điểm";
+pub const LEGEND_LOW: &str = "Thấp hơn cả nước";
+pub const MAP_WEAKEST: &str = "Thấp nhất:";
 pub const NO_DATA: &str = "—";
 
 // Live connection.

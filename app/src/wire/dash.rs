@@ -77,6 +77,8 @@ pub struct ProvinceTile {
     pub done_rate_cases: Option<f64>,
     pub target_rate_cases: Option<f64>,
     pub done_rate_money: Option<f64>,
+    /// The national completion by cases, the colour's reference.
+    pub national_rate_cases: Option<f64>,
     pub overdue_total: u64,
     /// One of the weakest provinces (called out on the map).
     pub weakest: bool,
