@@ -7,6 +7,13 @@
 //! trait the `server` crate implements; with `hydrate` it is compiled to wasm and
 //! [`hydrate`] takes over the server-rendered page.
 //!
+//! Dashboards: [`pages::wall`] (`/man-hinh`), [`pages::area`] (`/ca-nuoc`, `/tinh/:ma_tinh`),
+//! [`pages::drill`] (office, officer, case) and [`pages::overdue`] (the overdue list); their wire
+//! types are [`wire::dash`], their strings [`text::dash`]; on the server, `dash` cuts the
+//! published KPI snapshot into what each page shows, `charts` draws the SVG trend charts
+//! (plotters, `ssr` only) and [`ssr::current_scope`] gives every server function the caller's
+//! scope.
+//!
 //! Tests: `cargo test -p app --features ssr`.
 
 pub mod auth;
