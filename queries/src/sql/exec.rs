@@ -492,6 +492,28 @@ mod tests {
     }
 
     #[test]
+    fn order_by_a_group_key_that_is_not_selected() {
+        // `t.ma_tinh` exists on both sides of the join (Polars renames it `ma_tinh:t`).
+        let r = run(
+            "SELECT t.ten, COUNT(*) AS n FROM viec_thi_hanh v JOIN tinh t ON t.ma_tinh = v.ma_tinh \
+             GROUP BY t.ma_tinh, t.ten ORDER BY n DESC, t.ma_tinh LIMIT 5",
+            &Scope::National,
+        );
+        assert_eq!(
+            r.rows,
+            vec![
+                vec![json!("Hà Nội"), json!(3)],
+                vec![json!("Hồ Chí Minh"), json!(2)]
+            ]
+        );
+        let r = run(
+            "SELECT COUNT(*) FROM viec_thi_hanh WHERE ngay_thu_ly = DATE '2026-11-20'",
+            &Scope::National,
+        );
+        assert_eq!(r.rows, vec![vec![json!(1)]]);
+    }
+
+    #[test]
     fn limit_caps_the_rows() {
         let limits = Limits {
             max_rows: 2,

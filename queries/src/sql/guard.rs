@@ -670,7 +670,7 @@ mod tests {
         );
         let p = g.polars_sql();
         assert!(
-            p.contains("BETWEEN DATE '2026-11-01' AND DATE '2026-11-20'"),
+            p.contains("BETWEEN DATE('2026-11-01', '%Y-%m-%d') AND DATE('2026-11-20', '%Y-%m-%d')"),
             "{p}"
         );
         assert!(p.contains("DIV(COUNT(*), 2)"), "{p}");
@@ -678,13 +678,15 @@ mod tests {
         let g = ok("WITH b AS (SELECT viec_id, MAX(ngay_thu) AS d FROM bien_lai GROUP BY viec_id) \
                     SELECT COUNT(*) FROM viec_thi_hanh v JOIN b ON b.viec_id = v.id WHERE b.d < '2026-11-10'");
         assert!(
-            g.polars_sql().contains("b.d < DATE '2026-11-10'"),
+            g.polars_sql()
+                .contains("b.d < DATE('2026-11-10', '%Y-%m-%d')"),
             "{}",
             g.polars_sql()
         );
         let g = ok("SELECT 1 FROM lich l WHERE '2026-01-01' <= l.ngay");
         assert!(
-            g.polars_sql().contains("DATE '2026-01-01' <= l.ngay"),
+            g.polars_sql()
+                .contains("DATE('2026-01-01', '%Y-%m-%d') <= l.ngay"),
             "{}",
             g.polars_sql()
         );

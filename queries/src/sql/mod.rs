@@ -49,7 +49,12 @@
 //!   floors: they differ only for negative quotients);
 //! - `LIKE` becomes `ILIKE` (SQLite's `LIKE` ignores ASCII case);
 //! - `ORDER BY` without `NULLS FIRST/LAST` gets SQLite's order (NULLs first ascending, last
-//!   descending).
+//!   descending);
+//! - an `ON` term about one side only (`JOIN don_vi d ON d.ma_tinh = t.ma_tinh AND d.cap =
+//!   'khu_vuc'`), which Polars looks up on the wrong side, moves to the `WHERE` for an inner join
+//!   and into a filtered derived table (`LEFT JOIN (SELECT * FROM don_vi AS d WHERE d.cap =
+//!   'khu_vuc') AS d ON …`) for a left join;
+//! - a party's name (`duong_su.ho_ten` of a person) reads `***` unless the scope may see it.
 //!
 //! # What Polars 0.55 runs, and what it does not
 //!

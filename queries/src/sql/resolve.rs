@@ -449,6 +449,9 @@ impl Walker {
         }
         if let Some(ob) = order_by {
             self.order_by(ob, &frame, s.projection.len())?;
+            if self.polars() {
+                unqualify_group_keys(ob, s);
+            }
         }
         Ok(out)
     }
@@ -774,7 +777,15 @@ impl Walker {
                 Value::Boolean(_) => Ty::Bool,
                 _ => Ty::Null,
             },
-            Expr::TypedString(_) => Ty::Date,
+            Expr::TypedString(ts) => {
+                if self.polars() {
+                    if let Value::SingleQuotedString(v) = &ts.value.value {
+                        let v = v.clone();
+                        *e = date_literal(&v);
+                    }
+                }
+                Ty::Date
+            }
             Expr::Nested(inner) => self.expr(inner, f, cx)?,
             Expr::BinaryOp { left, op, right } => {
                 let sub = if matches!(op, BinaryOperator::And) {
@@ -838,7 +849,7 @@ impl Walker {
                     tys.push(self.expr(item, f, PLAIN)?);
                 }
                 if self.polars() {
-                    coerce_many(expr, t, list.iter_mut().collect());
+                    coerce_many(expr, t, list.iter_mut().collect(), true);
                 }
                 Ty::Bool
             }
@@ -862,7 +873,7 @@ impl Walker {
                 self.expr(low, f, PLAIN)?;
                 self.expr(high, f, PLAIN)?;
                 if self.polars() {
-                    coerce_many(expr, t, vec![&mut **low, &mut **high]);
+                    coerce_many(expr, t, vec![&mut **low, &mut **high], false);
                 }
                 Ty::Bool
             }
@@ -1166,6 +1177,33 @@ fn and_all(terms: Vec<Expr>) -> Option<Expr> {
     })
 }
 
+/// Polars renames a joined column that both sides have (`t.ma_tinh` → `ma_tinh:t`) and, after
+/// `GROUP BY t.ma_tinh`, calls the key `ma_tinh`; an `ORDER BY t.ma_tinh` of a key that is not
+/// selected then finds nothing. Such an `ORDER BY` term names the key unqualified.
+fn unqualify_group_keys(ob: &mut OrderBy, s: &Select) {
+    let sqlparser::ast::GroupByExpr::Expressions(keys, _) = &s.group_by else {
+        return;
+    };
+    let OrderByKind::Expressions(list) = &mut ob.kind else {
+        return;
+    };
+    for item in list {
+        let Expr::CompoundIdentifier(ids) = &item.expr else {
+            continue;
+        };
+        let [_, c] = ids.as_slice() else { continue };
+        let is_key = keys.iter().any(|k| *k == item.expr);
+        let selected = s.projection.iter().any(|p| match p {
+            SelectItem::UnnamedExpr(x) => *x == item.expr,
+            SelectItem::ExprWithAlias { alias, .. } => alias.value == c.value,
+            _ => false,
+        });
+        if is_key && !selected {
+            item.expr = Expr::Identifier(c.clone());
+        }
+    }
+}
+
 fn frame_has_rel(frame: &Frame<'_>, q: &str) -> bool {
     let mut f = Some(frame);
     while let Some(fr) = f {
@@ -1355,12 +1393,16 @@ fn string_literal(e: &Expr) -> Option<&str> {
     }
 }
 
+/// A date for Polars: `DATE('2026-11-20', '%Y-%m-%d')` parses the string as a date (a typed
+/// `DATE '…'` literal would be a deprecated string-to-date cast that prints a warning).
 fn date_literal(s: &str) -> Expr {
-    Expr::TypedString(TypedString {
-        data_type: DataType::Date,
-        value: Value::SingleQuotedString(s.to_owned()).into(),
-        uses_odbc_syntax: false,
-    })
+    call(
+        "DATE",
+        vec![
+            Expr::Value(Value::SingleQuotedString(s.to_owned()).into()),
+            Expr::Value(Value::SingleQuotedString("%Y-%m-%d".to_owned()).into()),
+        ],
+    )
 }
 
 /// Rewrites a literal compared with an expression of type `other` the way SQLite's affinity
@@ -1431,7 +1473,7 @@ fn coerce_pair(a: &mut Expr, b: &mut Expr, ta: Ty, tb: Ty) {
     }
 }
 
-fn coerce_many(subject: &mut Expr, t: Ty, items: Vec<&mut Expr>) {
+fn coerce_many(subject: &mut Expr, t: Ty, items: Vec<&mut Expr>, in_list: bool) {
     let non_iso = |e: &Expr| string_literal(e).is_some_and(|s| !is_iso_date(s));
     if t == Ty::Date && items.iter().any(|i| non_iso(i)) {
         // SQLite compares the text: so do we, with every literal left a string.
@@ -1439,7 +1481,9 @@ fn coerce_many(subject: &mut Expr, t: Ty, items: Vec<&mut Expr>) {
         return;
     }
     for item in items {
-        if is_literal(item) {
+        // Polars reads ISO strings in an `IN` list against a date column itself (and takes
+        // only literals there).
+        if is_literal(item) && !(in_list && t == Ty::Date) {
             coerce_literal(item, t);
         }
     }
