@@ -16,10 +16,14 @@
 //!
 //! Tests: `cargo test -p app --features ssr`.
 
+#[cfg(feature = "ssr")]
+pub mod ask_chart;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod charts;
 pub mod components;
+#[cfg(feature = "ssr")]
+pub mod console;
 #[cfg(feature = "ssr")]
 pub mod dash;
 pub mod error;
@@ -79,6 +83,7 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("don-vi"), ParamSegment("id")) view=pages::drill::OfficePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("can-bo"), ParamSegment("id")) view=pages::drill::OfficerPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("viec"), ParamSegment("id")) view=pages::drill::CasePage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("hoi-dap") view=pages::ask::AskPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("dang-nhap") view=pages::login::LoginPage/>
                 <Route path=StaticSegment("doi-mat-khau") view=pages::password::PasswordPage/>
                 <Route path=StaticSegment("nhat-ky") view=pages::audit::AuditLogPage ssr=SsrMode::Async/>

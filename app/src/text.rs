@@ -1,5 +1,6 @@
 //! Every Vietnamese string of the UI, grouped by page, and the number/date formatters.
 
+pub mod ask;
 pub mod auth;
 pub mod dash;
 

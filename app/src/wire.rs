@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod ask;
 pub mod dash;
 
 /// Headline national figures shown on the home page, read from the store.

@@ -26,6 +26,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod dash;
 pub mod feed;
 pub mod ingest;

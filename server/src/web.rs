@@ -35,6 +35,8 @@ pub struct State {
     pub ingest_token: Option<Arc<str>>,
     /// Login throttling and cookie settings of the auth layer.
     pub auth: crate::auth::Auth,
+    /// The analyst console: the assistant (model loaded in the background) and `/api/ask`.
+    pub console: crate::console::Console,
 }
 
 /// Opens the store, applies migrations, loads the analytical projection and builds the shared
@@ -63,7 +65,11 @@ pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
         },
     )
     .await?;
+    // The model loads on a blocking thread: the dashboards serve at once.
+    let console = crate::console::Console::new(store.clone(), projection.clone());
+    console.start_model(cfg.model_path.clone());
     Ok(State {
+        console,
         store,
         app,
         feed: Feed::new(),
@@ -130,10 +136,12 @@ pub fn router(mut state: State) -> Router {
         .route("/api/viec-qua-han.csv", get(crate::dash::csv))
         .merge(crate::ingest::routes(state.clone()))
         .merge(crate::auth::routes())
+        .merge(crate::console::routes())
         .with_state(state.clone());
     let audit_ctx = app::auth::ssr::AuthContext(Arc::new(crate::auth::bridge::StoreAudit {
         store: state.store.clone(),
     }));
+    let ask_ctx = app::console::AskContext(Arc::new(state.console.clone()));
     let pages = Router::new()
         .leptos_routes_with_context(
             &options,
@@ -141,6 +149,7 @@ pub fn router(mut state: State) -> Router {
             move || {
                 provide_context(app_state.clone());
                 provide_context(audit_ctx.clone());
+                provide_context(ask_ctx.clone());
             },
             move || app::shell(shell_options.clone()),
         )

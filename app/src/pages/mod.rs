@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod area;
+pub mod ask;
 pub mod audit;
 pub mod drill;
 pub mod home;

@@ -1,0 +1,87 @@
+//! The analyst console's server side as the app sees it: the [`Asker`] the `server` crate
+//! implements (the model, the pipeline, the guard and the audit log live there), provided to
+//! every request as an [`AskContext`]. Compiled with `ssr` only.
+
+use crate::error::AppError;
+use crate::ssr::BoxFuture;
+use crate::wire::ask::AskReply;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Who is asking: the session's user and scope, the client address (for the audit log; empty
+/// when unknown).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: queries::access::User,
+    pub scope: queries::Scope,
+    pub address: String,
+    /// A province the page or request narrows to (`?tinh=`); the server accepts it only
+    /// within the session's scope.
+    pub province: Option<String>,
+}
+
+/// Questions and edited SQL, answered in the caller's scope and audited.
+pub trait Asker: Send + Sync + 'static {
+    /// Answers `question` (a follow-up of `previous` when given), without streaming.
+    ///
+    /// # Errors
+    /// [`AppError::Invalid`] for empty/too long input or a busy system, [`AppError::Forbidden`]
+    /// for the wall display.
+    fn ask(
+        &self,
+        caller: Caller,
+        question: String,
+        previous: Option<String>,
+    ) -> BoxFuture<'_, Result<AskReply, AppError>>;
+
+    /// Runs SQL the analyst edited, through the guard, in the caller's scope. A refused
+    /// statement is an answer of kind `refuse` with the guard's reason.
+    ///
+    /// # Errors
+    /// As [`Asker::ask`].
+    fn run_sql(
+        &self,
+        caller: Caller,
+        sql: String,
+        question: Option<String>,
+    ) -> BoxFuture<'_, Result<AskReply, AppError>>;
+}
+
+/// The [`Asker`] in the Leptos context of every request.
+#[derive(Clone)]
+pub struct AskContext(pub Arc<dyn Asker>);
+
+/// The caller of the current request, from the auth middleware's extensions.
+///
+/// # Errors
+/// [`AppError::Unauthorized`] without a session, [`AppError::Internal`] outside a request.
+pub fn caller(province: Option<String>) -> Result<Caller, AppError> {
+    let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    let user = parts
+        .extensions
+        .get::<queries::access::User>()
+        .cloned()
+        .ok_or(AppError::Unauthorized)?;
+    let scope = parts
+        .extensions
+        .get::<queries::Scope>()
+        .cloned()
+        .ok_or(AppError::Unauthorized)?;
+    Ok(Caller {
+        user,
+        scope,
+        address: String::new(),
+        province: province.filter(|p| !p.trim().is_empty()),
+    })
+}
+
+/// The [`Asker`] of the current request.
+///
+/// # Errors
+/// [`AppError::Internal`] when the server did not provide it.
+pub fn asker() -> Result<Arc<dyn Asker>, AppError> {
+    use_context::<AskContext>().map(|c| c.0).ok_or_else(|| {
+        tracing::error!("AskContext missing from the Leptos context");
+        AppError::Internal
+    })
+}
