@@ -11,4 +11,5 @@ mod http;
 mod ingest;
 mod live;
 mod seed;
+mod sql_parity;
 mod store;
