@@ -23,7 +23,7 @@
 //!   snapshot the recent alerts in scope are sent first too. De-duplicate by `id`.
 //!
 //! On connect: a snapshot of the latest version. `Last-Event-ID: v` equal to the latest
-//! version sends nothing until the next one; an older `v` still kept (the last 64 versions,
+//! version sends nothing until the next one; an older `v` still kept (the last 32 versions,
 //! every one computed incrementally) replays the deltas after `v`, without gaps; anything else
 //! (unknown, too old, after a full reload) gets a snapshot. Heartbeats every 15 s.
 //!

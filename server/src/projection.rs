@@ -39,8 +39,8 @@ pub const BATCH_WINDOW: Duration = Duration::from_millis(250);
 pub const SETTLE: Duration = Duration::from_millis(20);
 /// Alerts kept for new clients (oldest dropped first).
 pub const RECENT_ALERTS: usize = 50;
-/// Versions kept for resumption.
-pub const HISTORY: usize = 64;
+/// Versions kept for resumption (each holds a whole snapshot: ~8 MB at scale 1.0).
+pub const HISTORY: usize = 32;
 /// Versions a live stream may fall behind before it skips to a snapshot.
 pub const STREAM_BUFFER: usize = 16;
 
