@@ -33,6 +33,10 @@ pub enum Command {
     Bench(BenchCommand),
     /// Send a realistic stream of domain events to a running server's ingest API.
     Simulate(SimulateArgs),
+    /// Answer one question in Vietnamese (the analyst console's pipeline, on this store).
+    Ask(crate::eval::AskArgs),
+    /// Score the question pipeline on a question set (execution accuracy, latency).
+    Eval(crate::eval::EvalArgs),
     /// Manage accounts (add, reset-password).
     #[command(subcommand)]
     User(crate::auth::cli::UserCommand),
@@ -208,6 +212,8 @@ pub enum CliError {
     Account(#[from] crate::auth::accounts::Error),
     #[error("bench live: {0}")]
     Bench(String),
+    #[error("{0}")]
+    Ask(#[from] crate::eval::Error),
 }
 
 /// Parses the command line, runs the subcommand, and maps failure to exit code 1.
@@ -239,6 +245,8 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
     match cli.command {
         Command::Serve(args) => serve(&cfg, args).await,
+        Command::Ask(args) => Ok(crate::eval::ask(&cfg, args).await?),
+        Command::Eval(args) => Ok(crate::eval::eval(&cfg, args).await?),
         Command::Bench(BenchCommand::Kpi(args)) => {
             let store = store::Store::connect(&cfg.database_url).await?;
             let report = crate::projection::bench(&store, args.runs.max(1)).await;

@@ -5,6 +5,9 @@
 //!
 //! Layout:
 //! - [`auth`]: sessions, login/logout, roles and scope on every request, CSRF, throttling;
+//! - [`ask`]: questions — the model on its inference thread, the `queries::nl` pipeline, the
+//!   guard and Polars executor over the live frames;
+//! - [`eval`]: `ioc ask` and `ioc eval` (execution accuracy on a question set);
 //! - [`audit`]: the append-only audit log ([`audit::record`]);
 //! - [`cli`]: the `ioc` subcommands (`serve`, `seed`, `bench`, `simulate`);
 //! - [`config`]: `IOC_*` / `DATABASE_URL` read once;
@@ -22,12 +25,14 @@
 // The page tree (routes, account menu, dashboards) makes deep future types to lay out.
 #![recursion_limit = "256"]
 
+pub mod ask;
 pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod dash;
+pub mod eval;
 pub mod feed;
 pub mod ingest;
 pub mod live;

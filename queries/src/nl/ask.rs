@@ -140,6 +140,21 @@ pub struct Turn {
     pub question: String,
 }
 
+/// The planner without a model: the best-ranked candidate of every slot. Used to measure what
+/// the model adds (`ioc eval --planner rules`); the product always asks the model.
+pub struct RulesFiller;
+
+impl PlanFiller for RulesFiller {
+    fn fill(
+        &mut self,
+        _user_turn: &str,
+        grammar: &PlanGrammar,
+        _on_token: &mut dyn FnMut(&str),
+    ) -> Result<Vec<String>, FillError> {
+        Ok(grammar.first_choice())
+    }
+}
+
 /// Rows a task scope may select (ids of the linked records).
 pub const MAX_TASK_IDS: usize = 100_000;
 /// Rows a question may return.
@@ -342,7 +357,7 @@ fn answer_query(
             format!("Chưa rõ phòng khu vực {n} của tỉnh nào (hoặc tỉnh không có phòng số {n}). Hãy nêu tên tỉnh, ví dụ \"Phòng THADS khu vực {n} Hà Nội\"."),
         );
     }
-    let grammar = PlanGrammar::new(linked);
+    let grammar = PlanGrammar::new(text, linked);
     let mut turn = prompt::question(&text.nfc, linked);
     let mut last_error = String::new();
     for _ in 0..MAX_ATTEMPTS {

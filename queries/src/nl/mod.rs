@@ -4,6 +4,7 @@
 //! - [`time`]: relative and explicit time expressions against the as-of date, task deadlines;
 //! - [`link`]: provinces (names, aliases, old names), regions, offices, codes, amounts, top-N;
 //! - [`classify`]: query, task command or refusal (injection, writes, data not held, scope);
+//! - [`cues`]: cue words → the metrics, case sets and dimensions a question can mean;
 //! - [`plan`]: the semantic layer — metrics, case sets, dimensions — and the plan → SQL compiler;
 //! - [`prompt`]: what the model sees and the grammar its plan line must follow;
 //! - [`task`]: task commands → drafts (assignee, action, deadline, linked records);
@@ -14,6 +15,7 @@
 pub mod answer;
 pub mod ask;
 pub mod classify;
+pub mod cues;
 pub mod link;
 pub mod normalize;
 pub mod plan;

@@ -3,53 +3,138 @@
 //! The model answers with one line `do=… tap=… theo=… xep=… lay=…`, under the [`PlanGrammar`]
 //! constraint, so nothing but names of the semantic layer can come out.
 
+use super::cues;
 use super::link::Linked;
+use super::normalize::Text;
 use super::plan::{dims_for, metric, sets_for, Plan, DIMS, METRICS, ORDERS, SETS};
 use crate::org;
 
-/// The grammar of the plan line: `do=<metric>; tap=<set>; theo=<dim>; xep=<order>; lay=<limit>`.
-/// Set and dimension values depend on the chosen metric; `lay` offers only `khong`, `1` and
-/// the count the question named.
+/// The grammar of the plan line: `do=<metric> tap=<set> theo=<dim> xep=<order> lay=<limit>`.
+///
+/// Each slot offers only the candidates the question's words and links allow (see [`cues`]):
+/// the metrics it can mean, the case sets and dimensions valid for the chosen metric that the
+/// question names, and the order and limit it states. So the model chooses among a few
+/// plausible names, and nothing outside the semantic layer can come out.
 #[derive(Debug, Clone)]
 pub struct PlanGrammar {
-    pub limits: Vec<String>,
+    pub metrics: Vec<String>,
+    pub sets: Vec<&'static str>,
+    pub dims: Vec<&'static str>,
+    pub order: &'static str,
+    pub limit: Option<u32>,
+}
+
+/// Case sets a metric may take (rates and derived metrics fix their own population).
+pub fn sets_of(metric_key: &str) -> Vec<&'static str> {
+    match metric_key {
+        "ty_le_xong_viec" | "ty_le_xong_tien" | "chua_dat_chi_tieu" | "binh_quan_chv"
+        | "chuyen_ky_sau" => vec!["tat_ca"],
+        "thoi_gian_tb" => vec!["xong", "xong_khong_dinh_chi"],
+        "ty_le_don_dung_han" => vec!["tat_ca"],
+        _ => metric(metric_key)
+            .map(|m| sets_for(m).iter().map(|s| s.key).collect())
+            .unwrap_or_default(),
+    }
 }
 
 impl PlanGrammar {
-    /// The grammar for a question with these links.
-    pub fn new(linked: &Linked) -> Self {
-        let mut limits = vec!["khong".to_owned(), "1".to_owned()];
-        if let Some(n) = linked.top_n {
-            if n != 1 {
-                limits.push(n.to_string());
-            }
+    /// The grammar for a question with these words and links.
+    pub fn new(text: &Text, linked: &Linked) -> Self {
+        let mut metrics: Vec<String> = cues::metrics(text, 4)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if metrics.is_empty() {
+            metrics = METRICS.iter().map(|m| m.key.to_owned()).collect();
         }
-        PlanGrammar { limits }
+        let dims = cues::dims(text, linked);
+        let order = cues::order(text);
+        PlanGrammar {
+            metrics,
+            sets: cues::sets(text),
+            limit: cues::limit(text, linked),
+            order: if dims.is_empty() && linked.top_n.is_none() {
+                "khong"
+            } else {
+                order
+            },
+            dims,
+        }
+    }
+
+    fn sets_for_metric(&self, metric_key: &str) -> Vec<String> {
+        let valid = sets_of(metric_key);
+        let named: Vec<String> = self
+            .sets
+            .iter()
+            .filter(|s| valid.contains(s))
+            .map(|s| (*s).to_owned())
+            .collect();
+        if !named.is_empty() {
+            named
+        } else if valid.contains(&"tat_ca") {
+            vec!["tat_ca".to_owned()]
+        } else {
+            valid.iter().map(|s| (*s).to_owned()).collect()
+        }
+    }
+
+    fn dims_for_metric(&self, metric_key: &str) -> Vec<String> {
+        let Some(m) = metric(metric_key) else {
+            return Vec::new();
+        };
+        let valid = dims_for(m);
+        let named: Vec<String> = self
+            .dims
+            .iter()
+            .filter(|d| valid.contains(d))
+            .map(|d| (*d).to_owned())
+            .collect();
+        if !named.is_empty() {
+            named
+        } else if valid.contains(&"khong") {
+            vec!["khong".to_owned()]
+        } else {
+            valid.iter().map(|d| (*d).to_owned()).collect()
+        }
     }
 
     /// The next slot after `filled`: its literal prefix and allowed values.
     pub fn next(&self, filled: &[String]) -> Option<(String, Vec<String>)> {
-        let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         match filled.len() {
-            0 => Some((
-                "do=".into(),
-                METRICS.iter().map(|m| m.key.to_owned()).collect(),
+            0 => Some(("do=".into(), self.metrics.clone())),
+            1 => Some((" tap=".into(), self.sets_for_metric(&filled[0]))),
+            2 => Some((" theo=".into(), self.dims_for_metric(&filled[0]))),
+            3 => Some((
+                " xep=".into(),
+                vec![if filled[2] == "khong" && self.limit.is_none() {
+                    "khong"
+                } else {
+                    self.order
+                }
+                .to_owned()],
             )),
-            1 => {
-                let m = metric(&filled[0])?;
-                Some((
-                    " tap=".into(),
-                    sets_for(m).iter().map(|s| s.key.to_owned()).collect(),
-                ))
-            }
-            2 => {
-                let m = metric(&filled[0])?;
-                Some((" theo=".into(), owned(&dims_for(m))))
-            }
-            3 => Some((" xep=".into(), owned(ORDERS))),
-            4 => Some((" lay=".into(), self.limits.clone())),
+            4 => Some((
+                " lay=".into(),
+                vec![self
+                    .limit
+                    .map_or_else(|| "khong".to_owned(), |n| n.to_string())],
+            )),
             _ => None,
         }
+    }
+
+    /// The plan made of the best-ranked candidate of every slot (no model): the baseline the
+    /// model is measured against.
+    pub fn first_choice(&self) -> Vec<String> {
+        let mut values: Vec<String> = Vec::new();
+        while let Some((_, options)) = self.next(&values) {
+            match options.into_iter().next() {
+                Some(v) => values.push(v),
+                None => break,
+            }
+        }
+        values
     }
 
     /// Every character the plan line can contain (for the decoder's candidate tokens).
@@ -234,7 +319,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "Việc có điều kiện tồn quá 12 tháng theo phòng khu vực",
-        "do=so_viec tap=qh11 theo=phong_kv xep=giam lay=khong",
+        "do=so_viec tap=qh11 theo=phong_kv xep=khong lay=khong",
     ),
     (
         "Thời gian giải quyết trung bình của việc xong năm 2025",
@@ -245,7 +330,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "do=binh_quan_chv tap=tat_ca theo=khong xep=khong lay=khong",
     ),
     (
-        "Số việc chuyển sang năm sau của năm 2025",
+        "Số việc chuyển sang năm sau của năm 2025, chia theo có điều kiện và chưa có điều kiện",
         "do=chuyen_ky_sau tap=tat_ca theo=co_dieu_kien xep=khong lay=khong",
     ),
     (
@@ -290,11 +375,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_example_is_a_valid_plan_line() {
-        let g = PlanGrammar {
-            limits: vec!["khong".into(), "1".into(), "3".into()],
-        };
+    fn every_example_is_accepted_by_its_own_grammar() {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         for (q, a) in EXAMPLES {
+            let text = Text::new(q);
+            let g = PlanGrammar::new(
+                &text,
+                &crate::nl::link::link(&text, &crate::Scope::National, as_of),
+            );
             let mut values = Vec::new();
             let mut rest: &str = a;
             while let Some((prefix, options)) = g.next(&values) {

@@ -12,6 +12,7 @@
 //! same timeline, so dates, states and amounts agree with each other.
 
 use chrono::{Datelike, NaiveDate};
+use queries::calendar::holiday_name;
 use queries::org::{Province, CUC_CODE, CUC_NAME, PROVINCES};
 use queries::schema::Table;
 use rand_chacha::ChaCha8Rng;
@@ -207,38 +208,6 @@ fn stat_year(d: Day) -> i32 {
 /// ISO weekday, 1 = Monday.
 fn iso_weekday(d: Day) -> u32 {
     date(d).weekday().number_from_monday()
-}
-
-/// Public holiday name of a date (DOMAIN.md §6 list), if any.
-fn holiday_name(y: i32, m: u32, d: u32) -> Option<&'static str> {
-    /// (year, first (month, day), last (month, day)).
-    type Range = (i32, (u32, u32), (u32, u32));
-    const TET: [Range; 4] = [
-        (2024, (2, 8), (2, 14)),
-        (2025, (1, 25), (2, 2)),
-        (2026, (2, 14), (2, 22)),
-        (2027, (2, 4), (2, 10)),
-    ];
-    const GIO_TO: [(i32, u32, u32); 4] =
-        [(2024, 4, 18), (2025, 4, 7), (2026, 4, 27), (2027, 4, 16)];
-    match (m, d) {
-        (1, 1) => return Some("Tết Dương lịch"),
-        (4, 30) => return Some("Ngày Giải phóng miền Nam, thống nhất đất nước"),
-        (5, 1) => return Some("Ngày Quốc tế Lao động"),
-        (9, 1) => return Some("Quốc khánh (nghỉ liền kề)"),
-        (9, 2) => return Some("Quốc khánh"),
-        _ => {}
-    }
-    if TET
-        .iter()
-        .any(|&(ty, from, to)| ty == y && (m, d) >= from && (m, d) <= to)
-    {
-        return Some("Tết Nguyên đán");
-    }
-    if GIO_TO.iter().any(|&(gy, gm, gd)| (gy, gm, gd) == (y, m, d)) {
-        return Some("Giỗ Tổ Hùng Vương");
-    }
-    None
 }
 
 /// Working days and holidays of 2010–2030 (`lich`), with arithmetic in working days.

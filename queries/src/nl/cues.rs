@@ -1,0 +1,509 @@
+//! Cue words: which metrics, case sets and dimensions a question can mean, from the words it
+//! uses. They narrow what the model may choose (the grammar offers only the candidates, best
+//! first), so a small model picks among a few plausible names instead of all of them.
+
+use super::link::Linked;
+use super::normalize::Text;
+
+/// Cue phrases (folded) of each metric; a phrase with `+` needs all its parts.
+const METRIC_CUES: &[(&str, &[&str])] = &[
+    (
+        "so_viec",
+        &["viec", "so viec", "bao nhieu viec", "thu ly", "vu viec"],
+    ),
+    (
+        "tien_phai_thi_hanh",
+        &[
+            "tien phai thi hanh",
+            "so tien phai",
+            "gia tri phai thi hanh",
+            "tong tien+phai thi hanh",
+        ],
+    ),
+    (
+        "tien_da_thi_hanh",
+        &["tien da thi hanh", "da thu duoc+viec", "so tien da thu"],
+    ),
+    (
+        "tien_con_phai_thu",
+        &[
+            "con phai thu",
+            "con phai thi hanh",
+            "con phai tha",
+            "tien con lai",
+            "con lai phai",
+            "chua thu duoc",
+            "con phai",
+        ],
+    ),
+    (
+        "ty_le_xong_viec",
+        &[
+            "ty le+ve viec",
+            "thi hanh xong ve viec",
+            "xong ve viec",
+            "ty le thi hanh xong",
+            "ty le xong",
+            "ty le hoan thanh",
+            "ty le+xog",
+            "ty le giai quyet xong",
+        ],
+    ),
+    (
+        "ty_le_xong_tien",
+        &[
+            "thi hanh xong ve tien",
+            "thi hanh xog ve tien",
+            "xong ve tien",
+            "xog ve tien",
+            "ty le+ve tien",
+            "ty le+xong+tien",
+            "ty le thu hoi",
+        ],
+    ),
+    (
+        "thoi_gian_tb",
+        &[
+            "thoi gian trung binh",
+            "thoi gian giai quyet",
+            "so ngay trung binh",
+            "bao nhieu ngay",
+            "mat bao lau",
+            "thoi gian+den khi",
+        ],
+    ),
+    (
+        "binh_quan_chv",
+        &[
+            "binh quan+chap hanh vien",
+            "moi chap hanh vien+xong",
+            "binh quan+chv",
+            "nang suat",
+        ],
+    ),
+    (
+        "chuyen_ky_sau",
+        &["chuyen sang", "chuyen ky", "chuyen sang nam"],
+    ),
+    (
+        "chua_dat_chi_tieu",
+        &[
+            "chua dat chi tieu",
+            "khong dat chi tieu",
+            "chua dat+chi tieu",
+            "khong dat+chi tieu",
+        ],
+    ),
+    ("so_bien_lai", &["bien lai", "bl"]),
+    (
+        "tien_bien_lai",
+        &[
+            "tien+bien lai",
+            "thu+bien lai+ty",
+            "so tien thu",
+            "thu duoc+tien",
+            "tien thu",
+        ],
+    ),
+    (
+        "ty_le_bien_lai_dien_tu",
+        &["ty le+bien lai+dien tu", "phan tram+bien lai+dien tu"],
+    ),
+    (
+        "ty_le_bien_lai_ky_so",
+        &["ty le+bien lai+ky so", "phan tram+bien lai+ky so"],
+    ),
+    (
+        "so_don",
+        &[
+            "don",
+            "don thu",
+            "khieu nai",
+            "to cao",
+            "kien nghi",
+            "phan anh",
+        ],
+    ),
+    (
+        "ty_le_don_dung_han",
+        &[
+            "dung han+ty le",
+            "dung han+phan tram",
+            "ty le+giai quyet don",
+        ],
+    ),
+    ("so_quyet_dinh", &["quyet dinh"]),
+    (
+        "ty_le_ky_so",
+        &["ky so+ty le", "ky so+phan tram", "ty le+quyet dinh+ky"],
+    ),
+    (
+        "so_bien_phap",
+        &[
+            "ke bien",
+            "phong toa",
+            "khau tru",
+            "tam giu",
+            "tham dinh gia",
+            "dau gia",
+            "bien phap",
+            "tru thu nhap",
+            "so lan",
+        ],
+    ),
+    ("so_chv", &["chap hanh vien", "chv"]),
+    ("so_can_bo", &["can bo", "nhan su", "cong chuc"]),
+    (
+        "so_phong_kv",
+        &[
+            "phong khu vuc",
+            "phong kv",
+            "phong thads",
+            "bao nhieu phong",
+            "phong thi hanh an",
+        ],
+    ),
+    (
+        "tinh_cu",
+        &[
+            "tinh cu",
+            "hop nhat",
+            "sap nhap",
+            "sat nhap",
+            "gom nhung tinh",
+        ],
+    ),
+    ("dan_so", &["dan so"]),
+    ("chi_tieu", &["chi tieu"]),
+    ("so_nhiem_vu", &["nhiem vu+bao nhieu", "so nhiem vu"]),
+    ("ds_nhiem_vu", &["nhiem vu"]),
+];
+
+const SET_CUES: &[(&str, &[&str])] = &[
+    (
+        "chua_co_dieu_kien",
+        &[
+            "chua co dieu kien",
+            "chua co dk",
+            "an treo",
+            "chua thi hanh duoc",
+            "chua du dieu kien",
+        ],
+    ),
+    (
+        "co_dk_chua_xong",
+        &["co dieu kien+chua", "co dieu kien+ton", "co dk+chua"],
+    ),
+    (
+        "chua_ket_thuc",
+        &[
+            "chua ket thuc",
+            "chua xong",
+            "ton dong",
+            "ton",
+            "dang giai quyet",
+            "chua thi hanh xong",
+            "con bao nhieu viec",
+            "chua xog",
+        ],
+    ),
+    ("dang_thi_hanh", &["dang thi hanh"]),
+    ("cho_ra_quyet_dinh", &["cho ra quyet dinh"]),
+    ("hoan", &["hoan"]),
+    ("tam_dinh_chi", &["tam dinh chi"]),
+    (
+        "xong",
+        &["thi hanh xong", "da xong", "hoan thanh", "xong", "ket thuc"],
+    ),
+    (
+        "xong_khong_dinh_chi",
+        &[
+            "khong tinh dinh chi",
+            "khong ke dinh chi",
+            "tru dinh chi",
+            "khong bao gom dinh chi",
+        ],
+    ),
+    ("dinh_chi", &["dinh chi"]),
+    ("uy_thac", &["uy thac"]),
+    (
+        "qh01",
+        &[
+            "ra quyet dinh+cham",
+            "cham ra quyet dinh",
+            "ra quyet dinh+qua+ngay lam viec",
+        ],
+    ),
+    ("qh02", &["chua ra quyet dinh"]),
+    (
+        "qh03",
+        &["chua xac minh+qua han", "chua xac minh dieu kien"],
+    ),
+    ("qh04", &["xac minh lai", "chua co dieu kien+6 thang"]),
+    ("qh05", &["hoan+keo dai", "hoan+90 ngay", "hoan+qua"]),
+    ("qh06", &["tam dinh chi+keo dai", "tam dinh chi+180"]),
+    ("qh07", &["thu du tien", "da thu du", "thu du"]),
+    ("qh08", &["chua tac dong"]),
+    ("qh09", &["chua tham dinh gia", "ke bien+chua+tham dinh"]),
+    (
+        "qh10",
+        &[
+            "chua dau gia",
+            "chua ban dau gia",
+            "tham dinh gia+chua+dau gia",
+        ],
+    ),
+    (
+        "qh11",
+        &[
+            "qua 12 thang",
+            "tren 12 thang",
+            "qua 1 nam",
+            "tren 1 nam",
+            "ton+12 thang",
+        ],
+    ),
+    ("chua_giai_quyet", &["chua giai quyet", "dang giai quyet"]),
+    ("da_giai_quyet", &["da giai quyet", "duoc giai quyet"]),
+    ("qh12", &["qua han"]),
+    (
+        "qh13",
+        &["tre han", "giai quyet cham", "giai quyet+qua han"],
+    ),
+    ("qh14", &["chua thu ly"]),
+    ("qh16", &["chua ky so", "chua duoc ky so", "khong ky so"]),
+    ("qh15", &["qua han"]),
+    ("dang_thuc_hien", &["dang thuc hien", "chua hoan thanh"]),
+    ("hoan_thanh", &["da hoan thanh"]),
+];
+
+const DIM_CUES: &[(&str, &[&str])] = &[
+    (
+        "tinh",
+        &[
+            "tinh nao",
+            "theo tinh",
+            "tung tinh",
+            "cac tinh",
+            "moi tinh",
+            "tinh thanh nao",
+            "dia phuong nao",
+            "xep hang",
+            "tung dia phuong",
+            "tung noi",
+            "tinh co",
+            "thanh pho nao",
+        ],
+    ),
+    (
+        "mien",
+        &[
+            "theo mien",
+            "moi mien",
+            "tung mien",
+            "mien nao",
+            "giua mien",
+            "ba mien",
+            "3 mien",
+        ],
+    ),
+    ("vung", &["theo vung", "moi vung", "tung vung", "vung nao"]),
+    (
+        "phong_kv",
+        &[
+            "phong khu vuc nao",
+            "theo phong",
+            "phong nao",
+            "cac phong",
+            "tung phong",
+            "moi phong",
+            "phong kv nao",
+            "khu vuc nao",
+            "phong khu vuc co",
+        ],
+    ),
+    (
+        "chv",
+        &[
+            "chap hanh vien nao",
+            "tung chap hanh vien",
+            "moi chap hanh vien",
+            "cac chap hanh vien",
+            "chv nao",
+            "top+chap hanh vien",
+            "chap hanh vien+nhieu",
+        ],
+    ),
+    ("loai_an", &["loai an", "tung loai", "theo loai"]),
+    ("trang_thai", &["theo trang thai", "tung trang thai"]),
+    (
+        "co_dieu_kien",
+        &[
+            "co dieu kien va chua co dieu kien",
+            "co va chua co dieu kien",
+            "theo co dieu kien",
+            "theo dieu kien",
+        ],
+    ),
+    (
+        "thang",
+        &[
+            "theo thang",
+            "tung thang",
+            "moi thang",
+            "hang thang",
+            "cac thang",
+        ],
+    ),
+    ("quy", &["theo quy", "tung quy", "moi quy", "cac quy"]),
+    ("loai_don", &["loai don", "tung loai", "theo loai"]),
+    (
+        "kenh",
+        &["kenh nao", "theo kenh", "tung kenh", "moi kenh", "qua kenh"],
+    ),
+    (
+        "kenh_gui",
+        &["kenh nao", "theo kenh", "tung kenh", "kenh gui"],
+    ),
+    (
+        "loai_bien_phap",
+        &["loai bien phap", "tung bien phap", "theo loai"],
+    ),
+    ("loai_quyet_dinh", &["loai quyet dinh", "theo loai"]),
+];
+
+/// How strongly `text` matches one cue: the length of the matched phrase (0 when absent).
+fn strength(text: &Text, cue: &str) -> usize {
+    if cue.contains('+') {
+        let parts: Vec<&str> = cue.split('+').collect();
+        if parts.iter().all(|p| text.has(p)) {
+            parts.iter().map(|p| p.len()).sum::<usize>() + 2
+        } else {
+            0
+        }
+    } else if text.has(cue) {
+        cue.len()
+    } else {
+        0
+    }
+}
+
+fn score(text: &Text, cues: &[&str]) -> usize {
+    cues.iter().map(|c| strength(text, c)).max().unwrap_or(0)
+}
+
+/// Keys of `table` ranked by cue strength (those with none left out), best first.
+fn ranked(text: &Text, table: &[(&'static str, &[&str])]) -> Vec<(&'static str, usize)> {
+    let mut out: Vec<(&'static str, usize)> = table
+        .iter()
+        .map(|(k, cues)| (*k, score(text, cues)))
+        .filter(|(_, s)| *s > 0)
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out
+}
+
+/// Metrics the question can mean, best first (at most `n`; empty when nothing matches).
+pub fn metrics(text: &Text, n: usize) -> Vec<&'static str> {
+    ranked(text, METRIC_CUES)
+        .into_iter()
+        .take(n)
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// Case sets the question names, best first.
+pub fn sets(text: &Text) -> Vec<&'static str> {
+    ranked(text, SET_CUES).into_iter().map(|(k, _)| k).collect()
+}
+
+/// Dimensions the question asks to group by, best first (several regions named count as `mien`/`vung`).
+pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = ranked(text, DIM_CUES).into_iter().map(|(k, _)| k).collect();
+    if linked.mien.len() > 1 && !out.contains(&"mien") {
+        out.insert(0, "mien");
+    }
+    if linked.vung.len() > 1 && !out.contains(&"vung") {
+        out.insert(0, "vung");
+    }
+    if linked.top_n.is_some() && out.is_empty() {
+        // "5 tỉnh …", "10 phòng …": the counted noun is the dimension.
+        for (word, dim) in [
+            ("tinh", "tinh"),
+            ("phong", "phong_kv"),
+            ("chap hanh vien", "chv"),
+            ("chv", "chv"),
+        ] {
+            if text.has(word) {
+                out.push(dim);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The sort the question asks for: `giam` (most first), `tang` (least first) or `khong`.
+pub fn order(text: &Text) -> &'static str {
+    let least = ["it", "thap", "nho", "kem", "cham", "yeu", "ngan"];
+    let superlative = text.has("nhat") && !text.has("cap nhat");
+    if superlative
+        && least.iter().any(|w| text.has(w))
+        && !text.has_any(&["cao nhat", "nhieu nhat", "lon nhat"])
+    {
+        "tang"
+    } else if superlative || text.has_any(&["top", "dan dau", "xep hang"]) {
+        "giam"
+    } else {
+        "khong"
+    }
+}
+
+/// The row limit: the count the question names, 1 for "… nào … nhất", else none.
+pub fn limit(text: &Text, linked: &Linked) -> Option<u32> {
+    if let Some(n) = linked.top_n {
+        return Some(n);
+    }
+    let superlative = text.has("nhat") && !text.has("cap nhat");
+    let which = text.has_any(&["nao", "dau", "ai"]);
+    (superlative && which).then_some(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nl::link::link;
+    use crate::Scope;
+    use chrono::NaiveDate;
+
+    fn t(q: &str) -> (Text, Linked) {
+        let text = Text::new(q);
+        let l = link(
+            &text,
+            &Scope::National,
+            NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        );
+        (text, l)
+    }
+
+    #[test]
+    fn cues_rank_the_plausible_names() {
+        let (x, _) = t("Tỷ lệ thi hành xong về tiền năm 2026 của Hà Nội");
+        assert_eq!(metrics(&x, 3)[0], "ty_le_xong_tien");
+        let (x, _) = t("ty le thi hanh xong ve viec nam 2026 cua tp hcm");
+        assert_eq!(metrics(&x, 3)[0], "ty_le_xong_viec");
+        let (x, _) =
+            t("Có bao nhiêu việc chưa có điều kiện đã quá 6 tháng mà chưa được xác minh lại?");
+        assert_eq!(sets(&x)[0], "qh04");
+        let (x, l) = t("So sánh tỷ lệ giữa miền Bắc, miền Trung và miền Nam");
+        assert_eq!(dims(&x, &l)[0], "mien");
+        let (x, l) = t("5 tỉnh có nhiều việc chưa có điều kiện nhất");
+        assert_eq!(dims(&x, &l), ["tinh"]);
+        assert_eq!(order(&x), "giam");
+        assert_eq!(limit(&x, &l), Some(5));
+        let (x, l) = t("tinh nao co ty le giai quyet don dung han thap nhat nam 2026");
+        assert_eq!(order(&x), "tang");
+        assert_eq!(limit(&x, &l), Some(1));
+        assert_eq!(metrics(&x, 3)[0], "ty_le_don_dung_han");
+    }
+}

@@ -1,0 +1,192 @@
+//! Questions on the server: the language model on its inference thread, the pipeline of
+//! `queries::nl`, and the guard + Polars executor over the live projection.
+//!
+//! [`Assistant`] is loaded once at startup (model optional: without it, questions answer
+//! "model not loaded" and everything else works). [`Assistant::ask`] is synchronous and blocks
+//! on the model: call it from a blocking thread, never on the async runtime.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use model::constrain::{self, Parse, SlotVocab, Slots};
+use model::{ChatTemplate, Engine, EngineOptions, GenRequest, WorkerHandle};
+use queries::frames::Frames;
+use queries::nl::ask::{self, Answer, FillError, PlanFiller, Progress, Runner, Turn};
+use queries::nl::prompt::{self, PlanGrammar};
+use queries::sql::{self, Limits, ResultTable};
+use queries::Scope;
+
+/// Longest plan line, in tokens (a plan is ~20 tokens; the grammar ends it).
+const PLAN_TOKENS: usize = 48;
+/// Questions waiting for the model besides the one running.
+const QUEUE: usize = 8;
+
+/// The loaded model, ready for plans.
+pub struct Model {
+    handle: WorkerHandle,
+    vocab: Arc<SlotVocab>,
+    chat: ChatTemplate,
+    /// File name of the weights (for answers and logs).
+    pub name: String,
+    /// Seconds spent loading and prefilling the fixed prompt.
+    pub load_s: f64,
+}
+
+impl Model {
+    /// Loads the GGUF, prefills the fixed prompt prefix (instructions, semantic layer, examples)
+    /// and starts the inference thread.
+    ///
+    /// # Errors
+    /// The model crate's error (missing or corrupt file, …).
+    pub fn load(path: &Path) -> Result<Model, model::Error> {
+        let started = Instant::now();
+        let mut engine = Engine::load(path, EngineOptions::default())?;
+        let chat = engine.tokenizer().chat().clone();
+        let vocab = Arc::new(SlotVocab::new(engine.tokenizer(), PlanGrammar::alphabet()));
+        let prefix = prompt::prefix(|role, content| chat.turn(role, content));
+        let tokens = engine.set_prefix(&prefix)?;
+        let (handle, _join) = model::Worker::spawn(engine, QUEUE)?;
+        let load_s = started.elapsed().as_secs_f64();
+        tracing::info!(prefix_tokens = tokens, load_s, "language model ready");
+        Ok(Model {
+            handle,
+            vocab,
+            chat,
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            load_s,
+        })
+    }
+}
+
+/// The plan grammar as the model crate's [`Slots`].
+struct Grammar(PlanGrammar);
+
+impl Slots for Grammar {
+    fn next(&self, filled: &[String]) -> Option<(String, Vec<String>)> {
+        self.0.next(filled)
+    }
+}
+
+/// The model (or its absence) as the pipeline's [`PlanFiller`].
+struct Filler<'a>(Option<&'a Model>);
+
+impl PlanFiller for Filler<'_> {
+    fn fill(
+        &mut self,
+        user_turn: &str,
+        grammar: &PlanGrammar,
+        on_token: &mut dyn FnMut(&str),
+    ) -> Result<Vec<String>, FillError> {
+        let model = self.0.ok_or(FillError::NotLoaded)?;
+        let mut req = GenRequest::new(model.chat.user_turn(user_turn), PLAN_TOKENS);
+        req.allowed = Some(constrain::slots_constraint(
+            Arc::clone(&model.vocab),
+            Box::new(Grammar(grammar.clone())),
+        ));
+        let rx = model.handle.try_submit(req).map_err(|e| match e {
+            model::Error::Busy => FillError::Busy,
+            other => FillError::Failed(other.to_string()),
+        })?;
+        let generation = model::worker::collect(&rx, |t| on_token(t))
+            .map_err(|e| FillError::Failed(e.to_string()))?;
+        match constrain::parse(&Grammar(grammar.clone()), generation.text.trim_end()) {
+            Parse::Complete(values) => Ok(values),
+            _ => Err(FillError::Failed(format!(
+                "kế hoạch chưa hoàn chỉnh: {}",
+                generation.text
+            ))),
+        }
+    }
+}
+
+/// The guard and the Polars executor over one snapshot of the frames, in one scope.
+pub struct FramesRunner<'a> {
+    pub frames: &'a Frames,
+    pub scope: &'a Scope,
+}
+
+impl Runner for FramesRunner<'_> {
+    fn run(&self, sql_text: &str, max_rows: usize) -> Result<(String, ResultTable), String> {
+        let limits = Limits {
+            max_rows,
+            ..Limits::default()
+        };
+        let guarded = sql::guard(sql_text, &limits).map_err(|e| e.to_string())?;
+        let table =
+            sql::execute(self.frames, self.scope, &guarded, &limits).map_err(|e| e.to_string())?;
+        Ok((guarded.sql.clone(), table))
+    }
+}
+
+/// Questions, answered over frames the caller provides.
+#[derive(Clone, Default)]
+pub struct Assistant {
+    model: Option<Arc<Model>>,
+    /// Plan without the model (best-ranked candidates): only for measuring the model's share.
+    rules_only: bool,
+}
+
+impl Assistant {
+    /// An assistant with `model`, or one that answers "model not loaded".
+    pub fn new(model: Option<Model>) -> Self {
+        Self {
+            model: model.map(Arc::new),
+            rules_only: false,
+        }
+    }
+
+    /// An assistant that plans without the model (`ioc eval --planner rules`).
+    pub fn rules_only() -> Self {
+        Self {
+            model: None,
+            rules_only: true,
+        }
+    }
+
+    /// Whether a model is loaded.
+    pub fn has_model(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// Answers one question; `progress` sees understanding → tokens → the SQL being run.
+    pub fn ask(
+        &self,
+        question: &str,
+        previous: Option<&Turn>,
+        scope: &Scope,
+        as_of: NaiveDate,
+        frames: &Frames,
+        progress: &mut dyn FnMut(Progress<'_>),
+    ) -> Answer {
+        let started = Instant::now();
+        let mut model_filler = Filler(self.model.as_deref());
+        let mut rules = ask::RulesFiller;
+        let filler: &mut dyn PlanFiller = if self.rules_only {
+            &mut rules
+        } else {
+            &mut model_filler
+        };
+        let runner = FramesRunner { frames, scope };
+        let mut answer = ask::ask(question, previous, scope, as_of, filler, &runner, progress);
+        answer.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        answer
+    }
+
+    /// Runs SQL an analyst edited, through the same guard and scope.
+    ///
+    /// # Errors
+    /// The guard's or the executor's message, in Vietnamese where it comes from the guard.
+    pub fn run_sql(
+        &self,
+        sql_text: &str,
+        scope: &Scope,
+        frames: &Frames,
+    ) -> Result<(String, ResultTable), String> {
+        FramesRunner { frames, scope }.run(sql_text, ask::MAX_ANSWER_ROWS)
+    }
+}
