@@ -233,7 +233,13 @@ impl TestApp {
         don_vi: Option<&str>,
         can_bo: Option<i64>,
     ) -> reqwest::Client {
-        self.create_user(login, role, don_vi, can_bo).await;
+        // A second server on the same database (restart, two instances) finds it already made.
+        let existing = server::auth::accounts::find_account(&self.store, login)
+            .await
+            .expect("account lookup");
+        if existing.is_none() {
+            self.create_user(login, role, don_vi, can_bo).await;
+        }
         let sid = self.login(login, TEST_PASSWORD).await;
         client_with(&self.base, Some(&sid))
     }

@@ -38,6 +38,7 @@ impl Store {
     pub async fn clear_all(&self) -> Result<()> {
         let mut tables: Vec<&str> = vec![
             "sessions",
+            "kiosk_tokens",
             "audit_log",
             "users",
             "ingested_events",
