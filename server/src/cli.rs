@@ -323,9 +323,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
             // The demo accounts of the README (one per role), also into an already seeded
             // database that lacks them.
             let accounts = match &result {
-                Ok(_) | Err(seed::Error::NotEmpty) => {
-                    Some(crate::auth::demo::create(&store).await)
-                }
+                Ok(_) | Err(seed::Error::NotEmpty) => Some(crate::auth::demo::create(&store).await),
                 Err(_) => None,
             };
             store.close().await;

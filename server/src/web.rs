@@ -110,12 +110,12 @@ pub async fn run(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(async move {
-            token.cancelled().await;
-            // SSE streams never end by themselves: cut them so shutdown can complete.
-            shutdown.cancel();
-        })
-        .await?;
+    .with_graceful_shutdown(async move {
+        token.cancelled().await;
+        // SSE streams never end by themselves: cut them so shutdown can complete.
+        shutdown.cancel();
+    })
+    .await?;
     let _ = updater.await;
     if let Some(relay) = relay {
         let _ = relay.await;

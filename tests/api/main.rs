@@ -5,8 +5,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod ask;
-mod dash;
 mod auth;
+mod dash;
 mod helpers;
 mod http;
 mod ingest;

@@ -158,19 +158,20 @@ pub fn live_scope(session: &Scope, requested: Option<&str>) -> Result<Scope, (St
     let Some(requested) = requested.map(str::trim).filter(|r| !r.is_empty()) else {
         return Ok(session.clone());
     };
-    let wanted =
-        match requested {
-            "country" | "national" | "central" | "kiosk" => None,
-            other => match other.strip_prefix("province:") {
-                Some(code) if queries::org::province(code).is_some() => Some(code.to_owned()),
-                _ => return Err((
+    let wanted = match requested {
+        "country" | "national" | "central" | "kiosk" => None,
+        other => match other.strip_prefix("province:") {
+            Some(code) if queries::org::province(code).is_some() => Some(code.to_owned()),
+            _ => {
+                return Err((
                     StatusCode::BAD_REQUEST,
                     format!(
                         "Phạm vi không hợp lệ: {other:?} (dùng country hoặc province:<mã tỉnh>)"
                     ),
-                )),
-            },
-        };
+                ))
+            }
+        },
+    };
     let denied = || {
         (
             StatusCode::FORBIDDEN,
