@@ -13,7 +13,7 @@ use sqlparser::ast::{
     BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, Ident, JoinConstraint, JoinOperator, LimitClause, ObjectName, Offset,
     OrderBy, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    TableFactor, TableWithJoins, TypedString, Value, ValueWithSpan, WindowType,
+    TableFactor, TableWithJoins, Value, ValueWithSpan, WindowType,
 };
 
 use super::guard::{folded, single_ident, FORBIDDEN_TABLES};
