@@ -152,6 +152,9 @@ fn AreaBody(a: AreaView) -> impl IntoView {
             <p class="brand">{text::APP_SHORT}</p>
             <h1>{heading}</h1>
             <p class="as-of">{as_of} " · " {t::WALL_YEAR} " " {a.year}</p>
+            {a.ma_tinh.clone().map(|code| view! {
+                <p><a class="ask-from-area" href=format!("/hoi-dap?tinh={code}")>{text::ask::FROM_PROVINCE}</a></p>
+            })}
         </header>
         <div class="area-top">
             <KpiCompareTable unit=a.unit.clone() national=a.national.clone() caption=t::AREA_KPIS/>

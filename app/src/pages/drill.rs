@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+#[cfg(feature = "ssr")]
 fn rules_of(d: &crate::dash::Dashboard) -> Vec<RuleCount> {
     d.overdue
         .iter()
