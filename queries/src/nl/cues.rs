@@ -399,7 +399,7 @@ fn ranked(text: &Text, table: &[(&'static str, &[&str])]) -> Vec<(&'static str, 
         .map(|(k, cues)| (*k, score(text, cues)))
         .filter(|(_, s)| *s > 0)
         .collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|x| std::cmp::Reverse(x.1));
     out
 }
 

@@ -993,7 +993,7 @@ fn apply_metric(
             q.values.push((k4(&s, &d), "ty_le".into()));
             q.values.push(("ct.ty_le_viec".into(), "chi_tieu".into()));
             q.having.push(format!("{} < ct.ty_le_viec", k4(&s, &d)));
-            q.order.extend(["ty_le".into(), "t.ma_tinh".into()]);
+            q.order.extend(["ty_le".into(), "ma_tinh".into()]);
             return "ty_le".into();
         }
         "thoi_gian_tb" => {
@@ -1017,7 +1017,7 @@ fn apply_metric(
                 q.keys.push(("t.ma_tinh".into(), "ma_tinh".into()));
                 q.values.push(("ROUND(1.0 * x.so_xong / NULLIF(c.so_chv, 0), 1)".into(), "binh_quan".into()));
                 q.order.push(format!("binh_quan {}", if plan.order == "tang" { "ASC" } else { "DESC" }));
-                q.order.push("t.ma_tinh".into());
+                q.order.push("ma_tinh".into());
             } else {
                 q.values.push(("ROUND(1.0 * SUM(x.so_xong) / NULLIF(SUM(c.so_chv), 0), 1)".into(), "binh_quan".into()));
             }
@@ -1111,11 +1111,11 @@ fn apply_filters(metric: &Metric, cols: &Cols, q: &mut Q, cx: &Context<'_>) {
     if !l.mien.is_empty() || !l.vung.is_empty() {
         // Several regions named ("giữa miền Bắc, Trung và Nam") with a region dimension: no filter.
         let tj = format!("JOIN tinh t ON t.ma_tinh = {}", cols.province);
-        if !l.mien.is_empty() && !(l.mien.len() > 1) {
+        if !l.mien.is_empty() && l.mien.len() <= 1 {
             q.join(tj.clone());
             q.wheres.push(in_list("t.mien", &l.mien));
         }
-        if !l.vung.is_empty() && !(l.vung.len() > 1) {
+        if !l.vung.is_empty() && l.vung.len() <= 1 {
             q.join(tj);
             q.wheres.push(in_list("t.vung", &l.vung));
         }
@@ -1160,10 +1160,8 @@ fn apply_filters(metric: &Metric, cols: &Cols, q: &mut Q, cx: &Context<'_>) {
                 q.wheres.push(in_list("d.kenh", &l.kenh_don));
             }
         }
-        Base::BienPhap => {
-            if !l.bien_phap.is_empty() {
-                q.wheres.push(in_list("k.loai", &l.bien_phap));
-            }
+        Base::BienPhap if !l.bien_phap.is_empty() => {
+            q.wheres.push(in_list("k.loai", &l.bien_phap));
         }
         _ => {}
     }
@@ -1215,7 +1213,13 @@ fn apply_dim(
                 q.keys.insert(1, ("t.ma_tinh".into(), "ma_tinh".into()));
                 q.group.extend(["t.ma_tinh".into(), "t.ten".into()]);
             }
-            key_order(q, "t.ma_tinh", "t.ma_tinh", true);
+            // Order by the output alias: Polars cannot find a qualified key that is also selected.
+            let tiebreak = if metric.base == Base::Tinh {
+                "t.ma_tinh"
+            } else {
+                "ma_tinh"
+            };
+            key_order(q, tiebreak, tiebreak, true);
         }
         "mien" | "vung" => {
             q.join(format!("JOIN tinh t ON t.ma_tinh = {}", cols.province));
@@ -1239,11 +1243,7 @@ fn apply_dim(
                 q.group
                     .extend(["up.id".into(), "up.ma".into(), "up.ten".into()]);
             }
-            let tiebreak = if metric.base == Base::DonVi {
-                "u.ma"
-            } else {
-                "up.ma"
-            };
+            let tiebreak = "ma";
             key_order(q, tiebreak, tiebreak, true);
         }
         "chv" => {
@@ -1251,9 +1251,10 @@ fn apply_dim(
             q.join("JOIN don_vi uc ON uc.id = cv.don_vi_id".into());
             q.keys.insert(0, ("cv.ho_ten".into(), "ho_ten".into()));
             q.keys.insert(1, ("uc.ten".into(), "don_vi".into()));
+            q.keys.insert(2, ("cv.id".into(), "ma_can_bo".into()));
             q.group
                 .extend(["cv.id".into(), "cv.ho_ten".into(), "uc.ten".into()]);
-            key_order(q, "cv.id", "cv.id", true);
+            key_order(q, "ma_can_bo", "ma_can_bo", true);
         }
         "thang" | "quy" => {
             let col = date_col.unwrap_or("v.ngay_thu_ly");
@@ -1350,7 +1351,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "SELECT t.ten, t.ma_tinh, COUNT(*) AS so_viec FROM viec_thi_hanh v JOIN tinh t ON t.ma_tinh = v.ma_tinh WHERE v.trang_thai = 'chua_co_dieu_kien' GROUP BY t.ma_tinh, t.ten ORDER BY so_viec DESC, t.ma_tinh LIMIT 5"
+            "SELECT t.ten, t.ma_tinh, COUNT(*) AS so_viec FROM viec_thi_hanh v JOIN tinh t ON t.ma_tinh = v.ma_tinh WHERE v.trang_thai = 'chua_co_dieu_kien' GROUP BY t.ma_tinh, t.ten ORDER BY so_viec DESC, ma_tinh LIMIT 5"
         );
     }
 

@@ -365,7 +365,7 @@ fn explicit_range(words: &[&str], as_of: NaiveDate) -> Option<Period> {
     } else if after
         .windows(2)
         .any(|w| w == ["den", "nay"] || w == ["toi", "nay"])
-        || words.iter().any(|w| *w == "nay")
+        || words.contains(&"nay")
     {
         as_of
     } else {
