@@ -1192,7 +1192,7 @@ fn unqualify_group_keys(ob: &mut OrderBy, s: &Select) {
             continue;
         };
         let [_, c] = ids.as_slice() else { continue };
-        let is_key = keys.iter().any(|k| *k == item.expr);
+        let is_key = keys.contains(&item.expr);
         let selected = s.projection.iter().any(|p| match p {
             SelectItem::UnnamedExpr(x) => *x == item.expr,
             SelectItem::ExprWithAlias { alias, .. } => alias.value == c.value,

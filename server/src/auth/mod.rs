@@ -116,11 +116,14 @@ pub fn authorize(
     if kiosk {
         match class {
             Class::Page if path == "/dang-xuat" => {}
-            Class::Page if method == Method::GET || method == Method::HEAD => {
-                if path != WALL_PATH && !path.starts_with("/man-hinh/") {
-                    return Err(Denial::Redirect(WALL_PATH));
-                }
+            Class::Page
+                if (method == Method::GET || method == Method::HEAD)
+                    && path != WALL_PATH
+                    && !path.starts_with("/man-hinh/") =>
+            {
+                return Err(Denial::Redirect(WALL_PATH));
             }
+            Class::Page if method == Method::GET || method == Method::HEAD => {}
             Class::Page => {
                 return Err(Denial::Forbidden("wall display is read-only".into()));
             }
