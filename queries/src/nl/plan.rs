@@ -439,7 +439,8 @@ pub struct Compiled {
     pub period_label: Option<String>,
 }
 
-fn lit(s: &str) -> String {
+/// A SQL string literal (quotes doubled).
+pub(super) fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -977,7 +978,7 @@ fn apply_metric(
                 }
             }
             if cx.linked_target() {
-                target_column(q, cols, plan, cx, y, metric.key == "ty_le_xong_viec");
+                target_column(q, plan, cx, y, metric.key == "ty_le_xong_viec");
             }
             return q.values.first().map(|v| v.1.clone()).unwrap_or_default();
         }
@@ -1065,7 +1066,7 @@ fn apply_metric(
 }
 
 /// Adds the target (`chi_tieu`) of the unit the rate is about, as a second value column.
-fn target_column(q: &mut Q, _cols: &Cols, plan: &Plan, cx: &Context<'_>, y: i32, by_cases: bool) {
+fn target_column(q: &mut Q, plan: &Plan, cx: &Context<'_>, y: i32, by_cases: bool) {
     if plan.by != "khong" {
         return;
     }
@@ -1192,12 +1193,11 @@ fn apply_dim(
         _ => "DESC",
     };
     let ranked = plan.order != "khong" || plan.limit.is_some();
-    let key_order = |q: &mut Q, key: &str, tiebreak: &str, natural_by_value: bool| {
+    let key_order = |q: &mut Q, tiebreak: &str, natural_by_value: bool| {
         if ranked || natural_by_value {
             q.order.push(format!("{value} {dir}"));
         }
         q.order.push(tiebreak.to_owned());
-        let _ = key;
     };
     match plan.by {
         "khong" => {
@@ -1219,14 +1219,14 @@ fn apply_dim(
             } else {
                 "ma_tinh"
             };
-            key_order(q, tiebreak, tiebreak, true);
+            key_order(q, tiebreak, true);
         }
         "mien" | "vung" => {
             q.join(format!("JOIN tinh t ON t.ma_tinh = {}", cols.province));
             let col = format!("t.{}", plan.by);
             q.keys.insert(0, (col.clone(), plan.by.into()));
             q.group.push(col.clone());
-            key_order(q, &col, &col, false);
+            key_order(q, &col, false);
         }
         "phong_kv" => {
             let unit = cols.unit.clone().unwrap_or_else(|| "u.id".into());
@@ -1244,7 +1244,7 @@ fn apply_dim(
                     .extend(["up.id".into(), "up.ma".into(), "up.ten".into()]);
             }
             let tiebreak = "ma";
-            key_order(q, tiebreak, tiebreak, true);
+            key_order(q, tiebreak, true);
         }
         "chv" => {
             q.join("JOIN can_bo cv ON cv.id = v.chap_hanh_vien_id".into());
@@ -1254,7 +1254,7 @@ fn apply_dim(
             q.keys.insert(2, ("cv.id".into(), "ma_can_bo".into()));
             q.group
                 .extend(["cv.id".into(), "cv.ho_ten".into(), "uc.ten".into()]);
-            key_order(q, "ma_can_bo", "ma_can_bo", true);
+            key_order(q, "ma_can_bo", true);
         }
         "thang" | "quy" => {
             let col = date_col.unwrap_or("v.ngay_thu_ly");
@@ -1262,7 +1262,7 @@ fn apply_dim(
             let key = format!("lt.{}", plan.by);
             q.keys.insert(0, (key.clone(), plan.by.into()));
             q.group.push(key.clone());
-            key_order(q, &key, &key, false);
+            key_order(q, &key, false);
         }
         other => {
             let col = match other {
@@ -1282,7 +1282,7 @@ fn apply_dim(
             if other == "co_dieu_kien" && !ranked {
                 q.order.push(format!("{col} DESC"));
             } else {
-                key_order(q, col, col, other == "loai_an");
+                key_order(q, col, other == "loai_an");
             }
         }
     }

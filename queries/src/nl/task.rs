@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::link::Linked;
 use super::normalize::Text;
+use super::plan::lit;
 use super::time;
 use crate::{calendar, org, Scope};
 
@@ -174,10 +175,6 @@ fn quantity(text: &Text) -> Option<u32> {
         let n: u32 = p[0].parse().ok()?;
         matches!(p[1], "viec" | "don" | "ho" | "quyet").then_some(n)
     })
-}
-
-fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// The linked records as a SELECT of ids, for the first assignee unit.
