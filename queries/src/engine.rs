@@ -10,23 +10,28 @@
 //!   over single rows.
 //!
 //! A batch touches a set V of cases (the changed cases and the cases of changed decisions,
-//! measures and receipts, old and new `viec_id`) and a set R of receipts. The engine restricts
-//! the frames to V (and R) *before* the batch, computes those facts on the restricted frames
-//! (the old share), applies the batch, computes them again (the new share) and replaces the
-//! old share with the new one in its cached sums: `facts' = facts − old share + new share`,
-//! all in `Int64`, so the result equals a from-scratch computation bit for bit. A group is kept
-//! while it still sums at least one source row ([`kpi::names::ROWS`]). The small tables
-//! (officers, petitions, tasks) are recomputed whole on every batch (a few thousand rows);
-//! the levels, targets, rates and monthly series are then summed from the facts as in
-//! [`kpi::compute_snapshot`] (stage 2). A change of `lich` (the working-day calendar every
-//! case rule reads) rebuilds everything.
+//! measures and receipts, old and new `viec_id`) and a set R of receipts. The engine takes the
+//! rows of V (and R) out of the frames *before* the batch — by index lookups
+//! ([`Frames::positions`]: cases by `id`, decisions, measures and receipts by `viec_id`), not
+//! by scanning the tables — computes those facts on them with the Polars plans of
+//! [`crate::kpi`] (the old share), applies the batch (an in-place scatter of the changed rows,
+//! see [`Frames::upsert`]), computes them again (the new share) and replaces the old share with
+//! the new one in its cached sums: `facts' = facts − old share + new share`, all in `i64`, so
+//! the result equals a from-scratch computation bit for bit. A group is kept while it still
+//! sums at least one source row ([`kpi::names::ROWS`]).
+//!
+//! The small tables (officers, petitions, tasks: a few thousand rows) give the small facts,
+//! recomputed whole with Polars when a batch touches one of them and cached otherwise. The
+//! levels, targets, rates and monthly series are then summed from the cached facts in plain
+//! Rust ([`kpi::rollup`], stage 2), which gives what [`kpi::compute_snapshot`] gives. A change
+//! of `lich` (the working-day calendar every case rule reads) rebuilds everything.
 //!
 //! The same old/new shares give the alerts ([`crate::alerts`]): flags that a case did not
 //! have before the batch, receipts and complaints that the batch inserted.
 //!
 //! Tests: `incremental_equals_from_scratch_after_random_batches` below applies random batches
 //! of inserts and updates to every big table and compares the snapshot with
-//! [`kpi::compute_snapshot`] on the same frames after each one.
+//! [`kpi::compute_snapshot`] (the all-Polars path) on the same frames after each one.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -37,14 +42,12 @@ use polars::prelude::*;
 use crate::alerts::{self, Alert, AlertConfig, FlagRow};
 use crate::error::{Error, Result};
 use crate::frames::{build_frame, ColumnData, Frames};
+use crate::kpi::rollup::{self, FactKey, MonthKey, Sums};
 use crate::kpi::{
-    self, collect_all, names as n, FactTables, KpiSnapshot, Period, RuleId, RuleParams, CASE_RULES,
+    self, collect_all, names as n, KpiSnapshot, Period, RuleId, RuleParams, CASE_RULES,
     MONTHLY_ADDITIVE, OTHER_RULES,
 };
 use crate::schema::Table;
-
-/// Key columns of the fact tables.
-const FACT_KEYS: [&str; 3] = [n::MA_TINH, n::DON_VI_ID, n::CAN_BO_ID];
 
 /// Every summed column of the big facts.
 fn fact_measures() -> Vec<&'static str> {
@@ -54,99 +57,12 @@ fn fact_measures() -> Vec<&'static str> {
     all
 }
 
-fn template(keys: &[(&str, DataType)], measures: &[&str]) -> Result<LazyFrame> {
-    let mut cols: Vec<Column> = keys
-        .iter()
-        .map(|(k, t)| Column::new_empty((*k).into(), t))
-        .collect();
-    cols.extend(
-        measures
-            .iter()
-            .map(|m| Column::new_empty((*m).into(), &DataType::Int64)),
-    );
-    Ok(DataFrame::new(0, cols)?.lazy())
-}
-
-fn fact_template() -> Result<LazyFrame> {
-    template(
-        &[
-            (n::MA_TINH, DataType::String),
-            (n::DON_VI_ID, DataType::Int64),
-            (n::CAN_BO_ID, DataType::Int64),
-        ],
-        &fact_measures(),
-    )
-}
-
-fn monthly_template() -> Result<LazyFrame> {
-    template(
-        &[
-            (n::MA_TINH, DataType::String),
-            (n::DON_VI_ID, DataType::Int64),
-            (n::CAN_BO_ID, DataType::Int64),
-            (n::MONTH, DataType::Int32),
-        ],
-        &MONTHLY_ADDITIVE,
-    )
-}
-
-/// Sums `parts` (each with a subset of `measures`) to one row per key; missing values are 0.
-fn summed(
-    template: LazyFrame,
-    parts: Vec<LazyFrame>,
-    keys: &[&str],
-    measures: &[&str],
-) -> Result<LazyFrame> {
-    let mut all = vec![template];
-    all.extend(parts);
-    let sums: Vec<Expr> = measures
-        .iter()
-        .map(|m| col(*m).sum().cast(DataType::Int64).alias(*m))
-        .collect();
-    Ok(concat_lf_diagonal(all, UnionArgs::default())?
-        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
-        .agg(sums))
-}
-
-fn negated(lf: LazyFrame, keys: &[&str], measures: &[&str]) -> LazyFrame {
-    let mut cols: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-    cols.extend(measures.iter().map(|m| (lit(0i64) - col(*m)).alias(*m)));
-    lf.select(cols)
-}
-
-/// `cached − old + new`, summed per key, keeping the groups for which `keep` holds.
-fn replace_share(
-    cached: LazyFrame,
-    old: LazyFrame,
-    new: LazyFrame,
-    keys: &[&str],
-    measures: &[&str],
-    keep: Expr,
-) -> Result<LazyFrame> {
-    let sums: Vec<Expr> = measures
-        .iter()
-        .map(|m| col(*m).sum().cast(DataType::Int64).alias(*m))
-        .collect();
-    let parts = [cached, negated(old, keys, measures), new];
-    Ok(concat(parts, UnionArgs::default())?
-        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
-        .agg(sums)
-        .filter(keep))
-}
-
-fn monthly_keys() -> [&'static str; 4] {
-    [n::MA_TINH, n::DON_VI_ID, n::CAN_BO_ID, n::MONTH]
-}
-
 /// A monthly group is kept while it counts anything (every monthly source row counts 1).
-fn monthly_keep() -> Expr {
+fn monthly_keep(values: &[i64]) -> bool {
     MONTHLY_ADDITIVE
         .iter()
-        .filter(|m| **m != n::RECEIPTS_AMOUNT)
-        .map(|m| col(*m))
-        .reduce(|a, b| a + b)
-        .unwrap_or_else(|| lit(0i64))
-        .gt(lit(0i64))
+        .zip(values)
+        .any(|(m, v)| *m != n::RECEIPTS_AMOUNT && *v != 0)
 }
 
 fn id_list(ids: &BTreeSet<i64>) -> Expr {
@@ -172,6 +88,12 @@ const BIG: [Table; 4] = [
     Table::BienLai,
 ];
 
+/// The rows of a case (`viec_id`) in the big tables.
+const CHILDREN: [Table; 3] = [Table::QuyetDinh, Table::BienPhapCuongChe, Table::BienLai];
+
+/// The tables the small facts read (a batch touching one recomputes them).
+const SMALL: [Table; 4] = [Table::CanBo, Table::DonVi, Table::DonThu, Table::NhiemVu];
+
 /// What one micro-batch produced.
 #[derive(Debug)]
 pub struct Update {
@@ -184,6 +106,14 @@ pub struct Update {
     pub elapsed: Duration,
 }
 
+/// The facts of the small tables and the flags of their rules.
+struct Small {
+    facts: Sums<FactKey>,
+    /// This and the previous statistical year.
+    monthly: [Sums<MonthKey>; 2],
+    flags: HashSet<(RuleId, i64)>,
+}
+
 /// The incremental engine; see the module doc.
 pub struct KpiEngine {
     as_of: NaiveDate,
@@ -191,12 +121,16 @@ pub struct KpiEngine {
     previous: Period,
     rules: RuleParams,
     config: AlertConfig,
-    /// Summed case-side and receipt facts, one row per (ma_tinh, don_vi_id, can_bo_id).
-    big: DataFrame,
+    /// Summed case-side and receipt facts per (ma_tinh, don_vi_id, can_bo_id).
+    big: Sums<FactKey>,
     /// Summed monthly case and receipt facts of this and the previous statistical year.
-    monthly_big: [DataFrame; 2],
-    /// Flags of the petition and task rules at the last batch, for their alerts.
-    small_flags: HashSet<(RuleId, i64)>,
+    monthly_big: [Sums<MonthKey>; 2],
+    small: Small,
+}
+
+fn next_frame(out: &mut impl Iterator<Item = DataFrame>) -> Result<DataFrame> {
+    out.next()
+        .ok_or_else(|| Error::DateRange("missing result".into()))
 }
 
 impl KpiEngine {
@@ -218,17 +152,73 @@ impl KpiEngine {
             previous,
             rules,
             config,
-            big: DataFrame::empty(),
-            monthly_big: [DataFrame::empty(), DataFrame::empty()],
-            small_flags: HashSet::new(),
+            big: Sums::new(&fact_measures()),
+            monthly_big: [Sums::new(&MONTHLY_ADDITIVE), Sums::new(&MONTHLY_ADDITIVE)],
+            small: Small {
+                facts: Sums::new(&fact_measures()),
+                monthly: [Sums::new(&MONTHLY_ADDITIVE), Sums::new(&MONTHLY_ADDITIVE)],
+                flags: HashSet::new(),
+            },
         };
         let snapshot = engine.rebuild(frames)?;
         Ok((engine, snapshot))
     }
 
+    /// Builds the row indexes a batch looks rows up with (cases by `id`, their decisions,
+    /// measures and receipts by `viec_id` and `id`), so that the first batch does not pay for
+    /// them. Optional: a batch builds what is missing.
+    ///
+    /// # Errors
+    /// [`Error::Polars`] if a key column cannot be read.
+    pub fn prepare(frames: &mut Frames) -> Result<()> {
+        let none = BTreeSet::new();
+        for table in BIG {
+            frames.positions(table, "id", &none)?;
+        }
+        for table in CHILDREN {
+            frames.positions(table, "viec_id", &none)?;
+        }
+        Ok(())
+    }
+
     /// The as-of date of the snapshots.
     pub const fn as_of(&self) -> NaiveDate {
         self.as_of
+    }
+
+    /// The case-side, receipt and monthly fact plans of `frames` (receipts limited to
+    /// `receipts` when given): the big facts, then the monthly facts of both years.
+    fn big_plans(
+        &self,
+        frames: &Frames,
+        receipts: Option<&BTreeSet<i64>>,
+    ) -> Result<Vec<LazyFrame>> {
+        let (p, prev, r) = (&self.period, &self.previous, &self.rules);
+        let bien_lai = match receipts {
+            Some(ids) => frames.lazy(Table::BienLai).filter(in_ids("id", ids)),
+            None => frames.lazy(Table::BienLai),
+        };
+        let cases = frames.lazy(Table::ViecThiHanh);
+        let monthly = |p: &Period| -> Result<LazyFrame> {
+            Ok(concat_lf_diagonal(
+                [
+                    kpi::monthly_case_facts(cases.clone(), p)?,
+                    kpi::monthly_receipt_facts(bien_lai.clone(), p),
+                ],
+                UnionArgs::default(),
+            )?)
+        };
+        Ok(vec![
+            concat_lf_diagonal(
+                [
+                    kpi::case_side_facts(frames, p, prev, r)?,
+                    kpi::receipt_facts(bien_lai.clone(), p),
+                ],
+                UnionArgs::default(),
+            )?,
+            monthly(p)?,
+            monthly(prev)?,
+        ])
     }
 
     /// Recomputes the cached facts from every row of `frames`, and the snapshot.
@@ -237,57 +227,32 @@ impl KpiEngine {
     /// As [`kpi::compute_snapshot`].
     pub fn rebuild(&mut self, frames: &Frames) -> Result<KpiSnapshot> {
         self.rules = RuleParams::new(frames, self.as_of)?;
-        let measures = fact_measures();
-        let (p, prev, r) = (&self.period, &self.previous, &self.rules);
-        let receipts = frames.lazy(Table::BienLai);
-        let cases = frames.lazy(Table::ViecThiHanh);
-        let monthly = |p: &Period| -> Result<LazyFrame> {
-            summed(
-                monthly_template()?,
-                vec![
-                    kpi::monthly_case_facts(cases.clone(), p)?,
-                    kpi::monthly_receipt_facts(receipts.clone(), p),
-                ],
-                &monthly_keys(),
-                &MONTHLY_ADDITIVE,
-            )
-        };
-        let plans = vec![
-            summed(
-                fact_template()?,
-                vec![
-                    kpi::case_side_facts(frames, p, prev, r)?,
-                    kpi::receipt_facts(receipts.clone(), p),
-                ],
-                &FACT_KEYS,
-                &measures,
-            )?,
-            monthly(p)?,
-            monthly(prev)?,
-        ];
-        let mut out = collect_all(plans)?.into_iter();
-        let mut next = || {
-            out.next()
-                .ok_or_else(|| Error::DateRange("missing result".into()))
-        };
-        self.big = next()?;
-        self.monthly_big = [next()?, next()?];
-        let (snapshot, small_flags) = self.stage2(frames)?;
-        self.small_flags = small_flags;
-        Ok(snapshot)
+        let mut out = collect_all(self.big_plans(frames, None)?)?.into_iter();
+        let mut big: Sums<FactKey> = Sums::new(&fact_measures());
+        big.add(&next_frame(&mut out)?, 1)?;
+        let mut monthly_big: [Sums<MonthKey>; 2] =
+            [Sums::new(&MONTHLY_ADDITIVE), Sums::new(&MONTHLY_ADDITIVE)];
+        for sums in &mut monthly_big {
+            sums.add_monthly(&next_frame(&mut out)?, 1)?;
+        }
+        self.big = big;
+        self.monthly_big = monthly_big;
+        self.small = self.small_part(frames)?;
+        self.snapshot(frames, &self.small)
     }
 
-    /// Every level, rate and series from the cached facts (the small tables re-read): what a
-    /// new snapshot costs when the big tables did not change.
+    /// Every level, rate and series from the cached big facts, the small tables re-read: what
+    /// a new snapshot costs when the big tables did not change.
     ///
     /// # Errors
     /// As [`kpi::compute_snapshot`].
     pub fn recompute(&self, frames: &Frames) -> Result<KpiSnapshot> {
-        Ok(self.stage2(frames)?.0)
+        let small = self.small_part(frames)?;
+        self.snapshot(frames, &small)
     }
 
-    /// Stage 2: small facts, the petition part of the monthly facts, the levels.
-    fn stage2(&self, frames: &Frames) -> Result<(KpiSnapshot, HashSet<(RuleId, i64)>)> {
+    /// The facts and flags of the small tables (Polars over a few thousand rows).
+    fn small_part(&self, frames: &Frames) -> Result<Small> {
         let (p, prev, r) = (&self.period, &self.previous, &self.rules);
         let petitions = frames.lazy(Table::DonThu);
         let plans = vec![
@@ -297,23 +262,70 @@ impl KpiEngine {
             kpi::rule_flags(frames, &OTHER_RULES, r)?,
         ];
         let mut out = collect_all(plans)?.into_iter();
-        let mut next = || {
-            out.next()
-                .ok_or_else(|| Error::DateRange("missing result".into()))
-        };
-        let (small, pet_now, pet_prev, flags) = (next()?, next()?, next()?, next()?);
-        let [m_now, m_prev] = &self.monthly_big;
-        let facts = FactTables {
-            facts: concat_frames(&[self.big.clone(), small])?,
-            monthly_now: concat_frames(&[m_now.clone(), pet_now])?,
-            monthly_prev: concat_frames(&[m_prev.clone(), pet_prev])?,
-        };
-        let snapshot = kpi::snapshot_from_facts(frames, self.as_of, &facts)?;
-        let small_flags = alerts::flag_rows(&flags)?
+        let mut facts: Sums<FactKey> = Sums::new(&fact_measures());
+        facts.add(&next_frame(&mut out)?, 1)?;
+        let mut monthly: [Sums<MonthKey>; 2] =
+            [Sums::new(&MONTHLY_ADDITIVE), Sums::new(&MONTHLY_ADDITIVE)];
+        for sums in &mut monthly {
+            sums.add_monthly(&next_frame(&mut out)?, 1)?;
+        }
+        let flags = alerts::flag_rows(&next_frame(&mut out)?)?
             .into_iter()
             .map(|f| (f.rule, f.id))
             .collect();
-        Ok((snapshot, small_flags))
+        Ok(Small {
+            facts,
+            monthly,
+            flags,
+        })
+    }
+
+    /// Stage 2: the levels, targets, rates and monthly series from the cached facts.
+    fn snapshot(&self, frames: &Frames, small: &Small) -> Result<KpiSnapshot> {
+        let [m_now, m_prev] = &self.monthly_big;
+        let [s_now, s_prev] = &small.monthly;
+        rollup::snapshot(
+            frames,
+            self.period,
+            self.previous,
+            &[&self.big, &small.facts],
+            &[m_now, s_now],
+            &[m_prev, s_prev],
+        )
+    }
+
+    /// The rows of the cases `cases_v` and of their decisions, measures and receipts, plus the
+    /// children in `child_ids`; grows `cases_v` by the (old) cases of those children until it
+    /// is closed. Index lookups, no scan.
+    fn rows_of_cases(
+        frames: &mut Frames,
+        cases_v: &mut BTreeSet<i64>,
+        child_ids: &HashMap<Table, BTreeSet<i64>>,
+    ) -> Result<Vec<(Table, DataFrame)>> {
+        loop {
+            let rows = frames.positions(Table::ViecThiHanh, "id", cases_v)?;
+            let mut got = vec![(
+                Table::ViecThiHanh,
+                frames.take_rows(Table::ViecThiHanh, rows)?,
+            )];
+            let mut grown = false;
+            for table in CHILDREN {
+                let mut rows = frames.positions(table, "viec_id", cases_v)?;
+                if let Some(own) = child_ids.get(&table) {
+                    rows.extend(frames.positions(table, "id", own)?);
+                    rows.sort_unstable();
+                    rows.dedup();
+                }
+                let df = frames.take_rows(table, rows)?;
+                for v in ints(&df, "viec_id")?.into_iter().flatten() {
+                    grown |= cases_v.insert(v);
+                }
+                got.push((table, df));
+            }
+            if !grown {
+                return Ok(got);
+            }
+        }
     }
 
     /// Applies upserts (new or changed rows, per table, as [`Frames::upsert`] takes them) to
@@ -369,36 +381,10 @@ impl KpiEngine {
         let mut old_children: HashMap<Table, DataFrame> = HashMap::new();
         if touches_big {
             // The old rows: cases of V, children of V or changed; a child that moved from a
-            // case outside V adds that case (and its children) — then scan once more.
-            loop {
-                let plans: Vec<LazyFrame> = BIG
-                    .iter()
-                    .map(|t| {
-                        let pred = if *t == Table::ViecThiHanh {
-                            in_ids("id", &cases_v)
-                        } else {
-                            let own = child_ids.get(t).cloned().unwrap_or_default();
-                            in_ids("viec_id", &cases_v).or(in_ids("id", &own))
-                        };
-                        frames.lazy(*t).filter(pred)
-                    })
-                    .collect();
-                let got = collect_all(plans)?;
-                let mut grown = false;
-                for (t, df) in BIG.iter().zip(&got) {
-                    if *t != Table::ViecThiHanh {
-                        for v in ints(df, "viec_id")?.into_iter().flatten() {
-                            grown |= cases_v.insert(v);
-                        }
-                    }
-                }
-                if !grown {
-                    for (t, df) in BIG.iter().zip(got) {
-                        restricted_old.set_frame(*t, df.clone())?;
-                        old_children.insert(*t, df);
-                    }
-                    break;
-                }
+            // case outside V adds that case (and its children).
+            for (t, df) in Self::rows_of_cases(frames, &mut cases_v, &child_ids)? {
+                restricted_old.set_frame(t, df.clone())?;
+                old_children.insert(t, df);
             }
             for t in [Table::Lich, Table::DonVi, Table::CanBo, Table::Tinh] {
                 restricted_old.set_frame(t, frames.frame(t).clone())?;
@@ -408,10 +394,8 @@ impl KpiEngine {
         let old_petitions = match batch(Table::DonThu) {
             Some(df) => {
                 let ids: BTreeSet<i64> = ints(df, "id")?.into_iter().flatten().collect();
-                frames
-                    .lazy(Table::DonThu)
-                    .filter(in_ids("id", &ids))
-                    .collect()?
+                let rows = frames.positions(Table::DonThu, "id", &ids)?;
+                frames.take_rows(Table::DonThu, rows)?
             }
             None => DataFrame::empty(),
         };
@@ -428,76 +412,28 @@ impl KpiEngine {
         let mut alerts_out = Vec::new();
         if touches_big {
             let receipt_ids = child_ids.get(&Table::BienLai).cloned().unwrap_or_default();
-            let measures = fact_measures();
-            let (p, prev, r) = (&self.period, &self.previous, &self.rules);
-            let share = |f: &Frames| -> Result<LazyFrame> {
-                summed(
-                    fact_template()?,
-                    vec![
-                        kpi::case_side_facts(f, p, prev, r)?,
-                        kpi::receipt_facts(
-                            f.lazy(Table::BienLai).filter(in_ids("id", &receipt_ids)),
-                            p,
-                        ),
-                    ],
-                    &FACT_KEYS,
-                    &measures,
-                )
-            };
-            let monthly_share = |f: &Frames, p: &Period| -> Result<LazyFrame> {
-                summed(
-                    monthly_template()?,
-                    vec![
-                        kpi::monthly_case_facts(f.lazy(Table::ViecThiHanh), p)?,
-                        kpi::monthly_receipt_facts(
-                            f.lazy(Table::BienLai).filter(in_ids("id", &receipt_ids)),
-                            p,
-                        ),
-                    ],
-                    &monthly_keys(),
-                    &MONTHLY_ADDITIVE,
-                )
-            };
-            let keep_rows = col(n::ROWS).gt(lit(0i64));
-            let [m_now, m_prev] = &self.monthly_big;
-            let plans = vec![
-                replace_share(
-                    self.big.clone().lazy(),
-                    share(&restricted_old)?,
-                    share(&restricted_new)?,
-                    &FACT_KEYS,
-                    &measures,
-                    keep_rows,
-                )?,
-                replace_share(
-                    m_now.clone().lazy(),
-                    monthly_share(&restricted_old, p)?,
-                    monthly_share(&restricted_new, p)?,
-                    &monthly_keys(),
-                    &MONTHLY_ADDITIVE,
-                    monthly_keep(),
-                )?,
-                replace_share(
-                    m_prev.clone().lazy(),
-                    monthly_share(&restricted_old, prev)?,
-                    monthly_share(&restricted_new, prev)?,
-                    &monthly_keys(),
-                    &MONTHLY_ADDITIVE,
-                    monthly_keep(),
-                )?,
-                kpi::rule_flags(&restricted_old, &CASE_RULES, r)?,
-                kpi::rule_flags(&restricted_new, &CASE_RULES, r)?,
-            ];
+            let r = &self.rules;
+            let mut plans = self.big_plans(&restricted_old, Some(&receipt_ids))?;
+            plans.extend(self.big_plans(&restricted_new, Some(&receipt_ids))?);
+            plans.push(kpi::rule_flags(&restricted_old, &CASE_RULES, r)?);
+            plans.push(kpi::rule_flags(&restricted_new, &CASE_RULES, r)?);
             let mut out = collect_all(plans)?.into_iter();
-            let mut next = || {
-                out.next()
-                    .ok_or_else(|| Error::DateRange("missing result".into()))
-            };
-            let big = next()?;
-            let monthly_big = [next()?, next()?];
-            let (old_flags, new_flags) = (next()?, next()?);
-            self.big = big;
-            self.monthly_big = monthly_big;
+            for sign in [-1, 1] {
+                self.big.add(&next_frame(&mut out)?, sign)?;
+                for sums in &mut self.monthly_big {
+                    sums.add_monthly(&next_frame(&mut out)?, sign)?;
+                }
+            }
+            let rows_at = fact_measures()
+                .iter()
+                .position(|m| *m == n::ROWS)
+                .unwrap_or(0);
+            self.big
+                .retain(|v| v.get(rows_at).copied().unwrap_or(0) > 0);
+            for sums in &mut self.monthly_big {
+                sums.retain(monthly_keep);
+            }
+            let (old_flags, new_flags) = (next_frame(&mut out)?, next_frame(&mut out)?);
             let names = alerts::Names::new(frames, restricted_new.frame(Table::ViecThiHanh))?;
             let old_flags: Vec<FlagRow> = alerts::flag_rows(&old_flags)?;
             let new_flags: Vec<FlagRow> = alerts::flag_rows(&new_flags)?;
@@ -516,27 +452,31 @@ impl KpiEngine {
                 )?);
             }
         }
-        let (snapshot, small_flags) = self.stage2(frames)?;
-        if small_flags != self.small_flags {
-            let names = alerts::Names::new(frames, &DataFrame::empty())?;
-            let mut fresh: Vec<FlagRow> = small_flags
-                .difference(&self.small_flags)
-                .map(|(rule, id)| FlagRow {
-                    rule: *rule,
-                    id: *id,
-                    viec_id: None,
-                    ma_tinh: None,
-                    don_vi_id: None,
-                })
-                .collect();
-            fresh.sort_by_key(|f| (f.rule, f.id));
-            alerts_out.extend(alerts::small_breach_alerts(frames, &fresh, &names, at)?);
-            self.small_flags = small_flags;
+        if batches.iter().any(|(t, _)| SMALL.contains(t)) {
+            let small = self.small_part(frames)?;
+            if small.flags != self.small.flags {
+                let names = alerts::Names::new(frames, &DataFrame::empty())?;
+                let mut fresh: Vec<FlagRow> = small
+                    .flags
+                    .difference(&self.small.flags)
+                    .map(|(rule, id)| FlagRow {
+                        rule: *rule,
+                        id: *id,
+                        viec_id: None,
+                        ma_tinh: None,
+                        don_vi_id: None,
+                    })
+                    .collect();
+                fresh.sort_by_key(|f| (f.rule, f.id));
+                alerts_out.extend(alerts::small_breach_alerts(frames, &fresh, &names, at)?);
+            }
+            self.small = small;
         }
         if let Some(new) = batch(Table::DonThu) {
             let names = alerts::Names::new(frames, &DataFrame::empty())?;
             alerts_out.extend(alerts::new_complaints(&old_petitions, new, &names, at)?);
         }
+        let snapshot = self.snapshot(frames, &self.small)?;
         Ok(Update {
             snapshot,
             alerts: alerts_out,
@@ -544,11 +484,6 @@ impl KpiEngine {
             elapsed: started.elapsed(),
         })
     }
-}
-
-fn concat_frames(parts: &[DataFrame]) -> Result<DataFrame> {
-    let lfs: Vec<LazyFrame> = parts.iter().map(|df| df.clone().lazy()).collect();
-    Ok(concat_lf_diagonal(lfs, UnionArgs::default())?.collect()?)
 }
 
 #[cfg(test)]

@@ -11,10 +11,20 @@
 //! `Rate` → `Float64`. Every batch is checked against the schema (column count, types, nulls
 //! in `NOT NULL` columns, equal lengths) before it touches a frame.
 //!
-//! Row order is not part of the contract: an upsert removes the old versions of the batch's
-//! keys and appends the batch, so a frame kept current by batches holds the same *rows* as one
+//! Row order is not part of the contract: an upsert overwrites the changed rows in place and
+//! appends the new ones, so a frame kept current by batches holds the same *rows* as one
 //! rebuilt from scratch, possibly in another order. [`Frames::same_rows`] compares two stores
 //! that way.
+//!
+//! Row positions: for tables keyed by `id`, an upsert finds the rows it replaces through an
+//! index (`id` → row) and writes the new values into them (a scatter into the column buffers,
+//! in place when nothing else shares them) instead of rewriting the table; only the chunks
+//! that hold a changed row are touched. [`Frames::rows_where`] looks rows up by any integer
+//! column the same way (the KPI engine finds the decisions, measures and receipts of a case by
+//! `viec_id`). An index is built on first use, kept current by upserts, dropped when its table
+//! is replaced or rows are deleted, and never cloned with the store.
+
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -24,6 +34,10 @@ use crate::schema::{ColType, Table};
 
 /// A chunk count past which an upserted frame is rechunked (appends add one chunk each).
 const MAX_CHUNKS: usize = 32;
+
+/// Entries added to an index since its build past which it is rebuilt (or a quarter of the
+/// table, whichever is larger).
+const INDEX_RECENT_MAX: usize = 65_536;
 
 /// One column of a batch, as the store driver read it. `None` is SQL `NULL`.
 #[derive(Debug, Clone, PartialEq)]
@@ -207,12 +221,75 @@ pub fn empty_frame(table: Table) -> DataFrame {
     DataFrame::empty_with_schema(&table_schema(table))
 }
 
+/// Row positions of a table by an integer column: the sorted (value, row) pairs of the last
+/// build, plus the rows appended or given another value since. A lookup checks every
+/// candidate against the frame, so a stale pair costs nothing but a comparison.
+#[derive(Debug, Default)]
+struct KeyIndex {
+    keys: Vec<i64>,
+    rows: Vec<IdxSize>,
+    recent: PlHashMap<i64, Vec<IdxSize>>,
+    recent_len: usize,
+}
+
+impl KeyIndex {
+    fn build(column: &Column) -> Result<Self> {
+        let values = column.cast(&DataType::Int64)?;
+        let mut pairs: Vec<(i64, IdxSize)> = values
+            .i64()?
+            .iter()
+            .zip(0..)
+            .filter_map(|(key, row)| Some((key?, row)))
+            .collect();
+        pairs.sort_unstable();
+        let (keys, rows) = pairs.into_iter().unzip();
+        Ok(Self {
+            keys,
+            rows,
+            recent: PlHashMap::default(),
+            recent_len: 0,
+        })
+    }
+
+    fn candidates(&self, key: i64, out: &mut Vec<IdxSize>) {
+        let start = self.keys.partition_point(|k| *k < key);
+        let len = self.keys[start..].partition_point(|k| *k == key);
+        out.extend_from_slice(&self.rows[start..start + len]);
+        if let Some(rows) = self.recent.get(&key) {
+            out.extend_from_slice(rows);
+        }
+    }
+
+    fn add(&mut self, key: i64, row: IdxSize) {
+        self.recent.entry(key).or_default().push(row);
+        self.recent_len += 1;
+    }
+
+    fn is_stale(&self) -> bool {
+        self.recent_len > INDEX_RECENT_MAX.max(self.keys.len() / 4)
+    }
+}
+
 /// The analytical store: one frame per canonical table, every table present (empty until set).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Frames {
     /// Indexed by `Table as usize` (the declaration order, which is also `Table::ALL`).
     tables: [DataFrame; Table::ALL.len()],
     version: u64,
+    /// Row indexes by (table, integer column), built on first use.
+    indexes: HashMap<(Table, &'static str), KeyIndex>,
+}
+
+impl Clone for Frames {
+    /// Copies the frames (their columns are shared until one side changes); the copy builds
+    /// its own indexes when it needs them.
+    fn clone(&self) -> Self {
+        Self {
+            tables: self.tables.clone(),
+            version: self.version,
+            indexes: HashMap::new(),
+        }
+    }
 }
 
 impl Default for Frames {
@@ -227,6 +304,7 @@ impl Frames {
         Self {
             tables: Table::ALL.map(empty_frame),
             version: 0,
+            indexes: HashMap::new(),
         }
     }
 
@@ -236,9 +314,14 @@ impl Frames {
     /// See [`build_frame`]; the store is unchanged on error.
     pub fn set_table(&mut self, table: Table, columns: Vec<ColumnData>) -> Result<()> {
         let df = build_frame(table, columns)?;
-        self.tables[table as usize] = df;
-        self.version += 1;
+        self.replace(table, df);
         Ok(())
+    }
+
+    fn replace(&mut self, table: Table, df: DataFrame) {
+        self.tables[table as usize] = df;
+        self.indexes.retain(|(t, _), _| *t != table);
+        self.version += 1;
     }
 
     /// Applies a micro-batch of new or changed rows of `table`, keyed by [`primary_key`]:
@@ -246,11 +329,14 @@ impl Frames {
     /// the batch repeats a key, its last row wins. Returns the number of rows that replaced an
     /// existing row.
     ///
-    /// Cost: one hash probe of the key column(s) over the frame; the frame is copied only when
-    /// the batch replaces rows (pure inserts just append a chunk).
+    /// Cost, for tables keyed by `id`: an index lookup per batch row, a scatter of the changed
+    /// rows into the chunks that hold them and an appended chunk for the new rows — in
+    /// proportion to the batch, not to the table. Other tables (small) are filtered and
+    /// appended to.
     ///
     /// # Errors
-    /// See [`build_frame`]; [`Error::Polars`] if a plan fails. The store is unchanged on error.
+    /// See [`build_frame`]; [`Error::Polars`] if a plan fails. On a schema error the store is
+    /// unchanged; a Polars failure while writing may leave the table incomplete (reload it).
     pub fn upsert(&mut self, table: Table, rows: Vec<ColumnData>) -> Result<usize> {
         self.upsert_frame(table, build_frame(table, rows)?)
     }
@@ -258,8 +344,7 @@ impl Frames {
     /// [`Frames::upsert`] of a batch already built with [`build_frame`].
     ///
     /// # Errors
-    /// [`Error::Schema`] when `batch` does not have the table's schema; [`Error::Polars`] if a
-    /// plan fails. The store is unchanged on error.
+    /// As [`Frames::upsert`].
     pub fn upsert_frame(&mut self, table: Table, batch: DataFrame) -> Result<usize> {
         check_schema(table, &batch)?;
         if batch.height() == 0 {
@@ -268,8 +353,11 @@ impl Frames {
         let keys = key_exprs(table);
         let batch = batch
             .lazy()
-            .unique_stable_generic(Some(keys.clone()), UniqueKeepStrategy::Last)
+            .unique_stable_generic(Some(keys), UniqueKeepStrategy::Last)
             .collect()?;
+        if primary_key(table) == ["id"] {
+            return self.upsert_by_id(table, batch);
+        }
         let current = self.frame(table).clone();
         let (kept, replaced) = remove_keys(table, current, &batch)?;
         let mut out = kept;
@@ -277,9 +365,173 @@ impl Frames {
         if out.max_n_chunks() > MAX_CHUNKS {
             out.rechunk_mut_par();
         }
+        self.replace(table, out);
+        Ok(replaced)
+    }
+
+    /// The upsert of a table keyed by `id` (batch keys unique): scatter + append.
+    fn upsert_by_id(&mut self, table: Table, batch: DataFrame) -> Result<usize> {
+        let ids: Vec<i64> = batch.column("id")?.i64()?.iter().flatten().collect();
+        let found = self.locate(table, "id", &ids.iter().copied().collect())?;
+        let at: HashMap<i64, IdxSize> = found.into_iter().collect();
+        // (row, batch position) of the replaced rows, by row; batch positions of new rows.
+        let mut targets: Vec<(IdxSize, usize)> = Vec::new();
+        let mut fresh: Vec<IdxSize> = Vec::new();
+        for (pos, id) in ids.iter().enumerate() {
+            match at.get(id) {
+                Some(row) => targets.push((*row, pos)),
+                None => fresh.push(IdxSize::try_from(pos).map_err(overflow)?),
+            }
+        }
+        targets.sort_unstable();
+        let height = self.frame(table).height();
+        // Index values before the write, to record the rows whose value changes.
+        let indexed: Vec<&'static str> = self
+            .indexes
+            .keys()
+            .filter(|(t, _)| *t == table)
+            .map(|(_, c)| *c)
+            .collect();
+        let rows_ca = IdxCa::from_vec(
+            "rows".into(),
+            targets.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
+        );
+        let pos_ca = IdxCa::from_vec(
+            "pos".into(),
+            targets
+                .iter()
+                .map(|(_, p)| IdxSize::try_from(*p).map_err(overflow))
+                .collect::<Result<Vec<_>>>()?,
+        );
+        let mut moved: Vec<(&'static str, Vec<(i64, IdxSize)>)> = Vec::new();
+        for column in &indexed {
+            let old = int_values(&self.frame(table).column(column)?.take(&rows_ca)?)?;
+            let new = int_values(&batch.column(column)?.take(&pos_ca)?)?;
+            let changed = old
+                .iter()
+                .zip(&new)
+                .zip(&targets)
+                .filter_map(|((o, n), (row, _))| (o != n).then_some((*n, *row)))
+                .filter_map(|(n, row)| Some((n?, row)))
+                .collect();
+            moved.push((*column, changed));
+        }
+        let mut out = if targets.is_empty() {
+            self.frame(table).clone()
+        } else {
+            let df = std::mem::replace(&mut self.tables[table as usize], DataFrame::empty());
+            let columns = df
+                .into_columns()
+                .into_iter()
+                .map(|c| {
+                    let values = batch.column(c.name())?.clone();
+                    scatter_column(c, &targets, &values)
+                })
+                .collect::<Result<Vec<Column>>>()?;
+            DataFrame::new(height, columns)?
+        };
+        let appended = if fresh.is_empty() {
+            None
+        } else {
+            let rows = batch.take(&IdxCa::from_vec("fresh".into(), fresh))?;
+            out.vstack_mut_owned(rows.clone())?;
+            Some(rows)
+        };
+        if out.max_n_chunks() > MAX_CHUNKS {
+            out.rechunk_mut_par();
+        }
         self.tables[table as usize] = out;
         self.version += 1;
-        Ok(replaced)
+        for (column, changed) in moved {
+            if let Some(index) = self.indexes.get_mut(&(table, column)) {
+                for (key, row) in changed {
+                    index.add(key, row);
+                }
+            }
+        }
+        if let Some(rows) = appended {
+            let first = IdxSize::try_from(height).map_err(overflow)?;
+            for column in &indexed {
+                let values = int_values(rows.column(column)?)?;
+                if let Some(index) = self.indexes.get_mut(&(table, *column)) {
+                    for (key, row) in values.into_iter().zip(first..) {
+                        if let Some(key) = key {
+                            index.add(key, row);
+                        }
+                    }
+                }
+            }
+        }
+        self.indexes
+            .retain(|(t, _), index| *t != table || !index.is_stale());
+        Ok(targets.len())
+    }
+
+    /// The rows of `table` whose integer `column` holds one of `keys`, as (value, row) pairs
+    /// in row order (an index is built on first use).
+    fn locate(
+        &mut self,
+        table: Table,
+        column: &str,
+        keys: &BTreeSet<i64>,
+    ) -> Result<Vec<(i64, IdxSize)>> {
+        let name = table
+            .column(column)
+            .ok_or_else(|| schema_error(table, format!("no column {column}")))?
+            .name;
+        if !self.indexes.contains_key(&(table, name)) {
+            let index = KeyIndex::build(self.frame(table).column(name)?)?;
+            self.indexes.insert((table, name), index);
+        }
+        let mut rows = Vec::new();
+        if let Some(index) = self.indexes.get(&(table, name)) {
+            for key in keys {
+                index.candidates(*key, &mut rows);
+            }
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        let values = int_values(
+            &self
+                .frame(table)
+                .column(name)?
+                .take(&IdxCa::from_vec("rows".into(), rows.clone()))?,
+        )?;
+        Ok(values
+            .into_iter()
+            .zip(rows)
+            .filter_map(|(v, row)| v.filter(|v| keys.contains(v)).map(|v| (v, row)))
+            .collect())
+    }
+
+    /// The positions of the rows of `table` whose integer `column` holds one of `keys`, in row
+    /// order: an index lookup (the index is built on the first call for that column and kept
+    /// current by upserts).
+    ///
+    /// # Errors
+    /// [`Error::Schema`] for an unknown column; [`Error::Polars`] if it is not an integer
+    /// column.
+    pub fn positions(
+        &mut self,
+        table: Table,
+        column: &str,
+        keys: &BTreeSet<i64>,
+    ) -> Result<Vec<IdxSize>> {
+        Ok(self
+            .locate(table, column, keys)?
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect())
+    }
+
+    /// The rows of `table` at `positions` (from [`Frames::positions`]).
+    ///
+    /// # Errors
+    /// [`Error::Polars`] for a position out of bounds.
+    pub fn take_rows(&self, table: Table, positions: Vec<IdxSize>) -> Result<DataFrame> {
+        Ok(self
+            .frame(table)
+            .take(&IdxCa::from_vec("rows".into(), positions))?)
     }
 
     /// Removes the rows of `table` whose primary key is in `keys` (one [`ColumnData`] per
@@ -310,8 +562,7 @@ impl Frames {
         let key_df = DataFrame::new(height, cols)?;
         let current = self.frame(table).clone();
         let (kept, removed) = remove_keys(table, current, &key_df)?;
-        self.tables[table as usize] = kept;
-        self.version += 1;
+        self.replace(table, kept);
         Ok(removed)
     }
 
@@ -322,8 +573,7 @@ impl Frames {
     /// [`Error::Schema`] when the schema differs.
     pub fn set_frame(&mut self, table: Table, df: DataFrame) -> Result<()> {
         check_schema(table, &df)?;
-        self.tables[table as usize] = df;
-        self.version += 1;
+        self.replace(table, df);
         Ok(())
     }
 
@@ -401,6 +651,81 @@ fn check_schema(table: Table, df: &DataFrame) -> Result<()> {
             ),
         ))
     }
+}
+
+fn overflow<E>(_: E) -> Error {
+    Error::DateRange("row index out of range".into())
+}
+
+/// The values of an integer column.
+fn int_values(column: &Column) -> Result<Vec<Option<i64>>> {
+    Ok(column.cast(&DataType::Int64)?.i64()?.iter().collect())
+}
+
+/// Writes `values[pos]` into row `row` of `column` for every (row, pos) of `targets` (sorted by
+/// row), chunk by chunk: a chunk without a target is kept as it is, the others are written in
+/// place when their buffers are not shared (copied otherwise).
+fn scatter_column(column: Column, targets: &[(IdxSize, usize)], values: &Column) -> Result<Column> {
+    let dtype = column.dtype().clone();
+    let name = column.name().clone();
+    let series = column.take_materialized_series();
+    let physical = series.to_physical_repr().into_owned();
+    drop(series);
+    let source = values
+        .as_materialized_series()
+        .to_physical_repr()
+        .into_owned();
+    let mut chunks: Vec<ArrayRef> = Vec::new();
+    let mut start: usize = 0;
+    let mut next = 0;
+    for chunk in physical.into_chunks() {
+        let single = Series::try_from((name.clone(), chunk))?;
+        let end = start + single.len();
+        let from = next;
+        while next < targets.len() && (targets[next].0 as usize) < end {
+            next += 1;
+        }
+        let here = &targets[from..next];
+        if here.is_empty() {
+            chunks.extend(single.into_chunks());
+        } else {
+            let offset = IdxSize::try_from(start).map_err(overflow)?;
+            let idx: Vec<IdxSize> = here.iter().map(|(row, _)| row - offset).collect();
+            chunks.extend(scatter_chunk(single, &idx, here, &source)?.into_chunks());
+        }
+        start = end;
+    }
+    let out = Series::try_from((name, chunks))?;
+    Ok(out.cast(&dtype)?.into_column())
+}
+
+/// [`ChunkedSet::scatter`] of one single-chunk physical series.
+fn scatter_chunk(
+    single: Series,
+    idx: &[IdxSize],
+    targets: &[(IdxSize, usize)],
+    source: &Series,
+) -> Result<Series> {
+    macro_rules! scatter_as {
+        ($get:ident) => {{
+            let mut ca = single.$get()?.clone();
+            drop(single);
+            let src = source.$get()?;
+            (&mut ca).scatter(idx, targets.iter().map(|(_, pos)| src.get(*pos)))?
+        }};
+    }
+    let dtype = single.dtype().clone();
+    Ok(match dtype {
+        DataType::Int64 => scatter_as!(i64),
+        DataType::Int32 => scatter_as!(i32),
+        DataType::Float64 => scatter_as!(f64),
+        DataType::String => scatter_as!(str),
+        other => {
+            return Err(Error::Polars(PolarsError::ComputeError(
+                format!("no scatter for {other}").into(),
+            )))
+        }
+    })
 }
 
 fn key_exprs(table: Table) -> Vec<Expr> {
@@ -614,6 +939,111 @@ mod tests {
             .expect("delete on empty");
         assert_eq!(ids, 0);
         assert!(f.delete(Table::ChiTieu, vec![ints(&[2026])]).is_err());
+    }
+
+    /// `quyet_dinh` ids with `viec_id` `case` in `f`, via the index.
+    fn decisions_of(f: &mut Frames, case: i64) -> Vec<i64> {
+        let df = f
+            .rows_where_test(Table::QuyetDinh, "viec_id", &BTreeSet::from([case]))
+            .expect("lookup");
+        let mut ids: Vec<i64> = df
+            .column("id")
+            .expect("id")
+            .i64()
+            .expect("i64")
+            .iter()
+            .flatten()
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    impl Frames {
+        fn rows_where_test(
+            &mut self,
+            table: Table,
+            column: &str,
+            keys: &BTreeSet<i64>,
+        ) -> Result<DataFrame> {
+            let rows = self.positions(table, column, keys)?;
+            self.take_rows(table, rows)
+        }
+    }
+
+    #[test]
+    fn upserts_scatter_across_chunks_and_lookups_follow_moves() {
+        let mut f = Frames::new();
+        f.set_table(
+            Table::QuyetDinh,
+            decisions(&[
+                (1, 10, "thi_hanh_an", "2026-01-05", 0),
+                (2, 11, "thi_hanh_an", "2026-01-06", 0),
+                (3, 10, "hoan", "2026-01-07", 1),
+            ]),
+        )
+        .expect("set");
+        assert_eq!(decisions_of(&mut f, 10), vec![1, 3]);
+        // A pure insert appends a second chunk.
+        f.upsert(
+            Table::QuyetDinh,
+            decisions(&[
+                (4, 10, "khac", "2026-01-08", 1),
+                (5, 12, "khac", "2026-01-09", 0),
+            ]),
+        )
+        .expect("insert");
+        assert_eq!(f.frame(Table::QuyetDinh).max_n_chunks(), 2);
+        assert_eq!(decisions_of(&mut f, 10), vec![1, 3, 4]);
+        // Updates in both chunks: decision 3 moves to case 12, decision 4 to case 11, 2 gets
+        // signed, and 6 is new.
+        let n = f
+            .upsert(
+                Table::QuyetDinh,
+                decisions(&[
+                    (3, 12, "hoan", "2026-01-07", 1),
+                    (4, 11, "khac", "2026-02-08", 1),
+                    (2, 11, "thi_hanh_an", "2026-01-06", 1),
+                    (6, 10, "khac", "2026-03-01", 0),
+                ]),
+            )
+            .expect("upsert");
+        assert_eq!(n, 3);
+        assert_eq!(f.height(Table::QuyetDinh), 6);
+        assert_eq!(decisions_of(&mut f, 10), vec![1, 6]);
+        assert_eq!(decisions_of(&mut f, 11), vec![2, 4]);
+        assert_eq!(decisions_of(&mut f, 12), vec![3, 5]);
+        // Back to case 10: found once.
+        f.upsert(
+            Table::QuyetDinh,
+            decisions(&[(3, 10, "hoan", "2026-01-07", 1)]),
+        )
+        .expect("move back");
+        assert_eq!(decisions_of(&mut f, 10), vec![1, 3, 6]);
+        assert_eq!(decisions_of(&mut f, 12), vec![5]);
+        let mut rebuilt = Frames::new();
+        rebuilt
+            .set_table(
+                Table::QuyetDinh,
+                decisions(&[
+                    (1, 10, "thi_hanh_an", "2026-01-05", 0),
+                    (2, 11, "thi_hanh_an", "2026-01-06", 1),
+                    (3, 10, "hoan", "2026-01-07", 1),
+                    (4, 11, "khac", "2026-02-08", 1),
+                    (5, 12, "khac", "2026-01-09", 0),
+                    (6, 10, "khac", "2026-03-01", 0),
+                ]),
+            )
+            .expect("set");
+        assert!(f.same_rows(&rebuilt).expect("compare"));
+        // A copy shares the columns: writing to one leaves the other as it was.
+        let copy = f.clone();
+        f.upsert(
+            Table::QuyetDinh,
+            decisions(&[(1, 10, "tiep_tuc", "2026-04-01", 1)]),
+        )
+        .expect("upsert after copy");
+        assert!(copy.same_rows(&rebuilt).expect("compare copy"));
+        assert!(!f.same_rows(&rebuilt).expect("compare live"));
     }
 
     #[test]

@@ -21,7 +21,10 @@
 //!   1 Oct, for the current and the previous statistical year;
 //! - [`compute_snapshot`]: everything the dashboards need, collected in two `collect_all`
 //!   rounds (the big tables once, then the small per-level plans), as plain [`Serialize`]
-//!   structs.
+//!   structs;
+//! - [`rollup`]: the second round in plain Rust over fact sums held in hash maps, for the
+//!   incremental engine ([`crate::engine`]); it gives the same snapshot (tested against
+//!   [`compute_snapshot`]).
 //!
 //! Rates are percentages rounded to 2 decimals (half away from zero, like SQL `ROUND`), and
 //! `None` where the divisor is 0 (SQL `NULLIF`).
@@ -110,6 +113,8 @@ pub mod names {
 }
 
 use names as n;
+
+pub mod rollup;
 
 /// The key of the single country row.
 pub const COUNTRY_KEY: &str = "toan_quoc";
