@@ -190,6 +190,7 @@ mod tests {
             by,
             order,
             limit: None,
+            also: None,
         }
     }
 

@@ -390,7 +390,7 @@ fn answer_query(
 }
 
 fn plan_line(values: &[String]) -> String {
-    let keys = ["do", "tap", "theo", "xep", "lay"];
+    let keys = ["do", "tap", "theo", "xep", "lay", "va"];
     keys.iter()
         .zip(values)
         .map(|(k, v)| format!("{k}={v}"))

@@ -3,7 +3,7 @@
 //! first), so a small model picks among a few plausible names instead of all of them.
 
 use super::link::Linked;
-use super::normalize::Text;
+use super::normalize::{find_words, Text};
 
 /// Cue phrases (folded) of each metric; a phrase with `+` needs all its parts.
 const METRIC_CUES: &[(&str, &[&str])] = &[
@@ -17,7 +17,8 @@ const METRIC_CUES: &[(&str, &[&str])] = &[
             "tien phai thi hanh",
             "so tien phai",
             "gia tri phai thi hanh",
-            "tong tien+phai thi hanh",
+            "tong tien phai thi hanh",
+            "tong so tien phai thi hanh",
         ],
     ),
     (
@@ -28,6 +29,8 @@ const METRIC_CUES: &[(&str, &[&str])] = &[
         "tien_con_phai_thu",
         &[
             "con phai thu",
+            "tien con phai thi hanh",
+            "tien con phai",
             "con phai thi hanh",
             "con phai tha",
             "tien con lai",
@@ -98,8 +101,10 @@ const METRIC_CUES: &[(&str, &[&str])] = &[
     (
         "tien_bien_lai",
         &[
-            "tien+bien lai",
-            "thu+bien lai+ty",
+            "so tien+bien lai",
+            "tong tien+bien lai",
+            "bao nhieu tien+bien lai",
+            "ty dong+bien lai",
             "so tien thu",
             "thu duoc+tien",
             "tien thu",
@@ -192,7 +197,13 @@ const SET_CUES: &[(&str, &[&str])] = &[
     ),
     (
         "co_dk_chua_xong",
-        &["co dieu kien+chua", "co dieu kien+ton", "co dk+chua"],
+        &[
+            "co dieu kien chua",
+            "co dieu kien con",
+            "co dieu kien ton",
+            "co dieu kien dang",
+            "ton co dieu kien",
+        ],
     ),
     (
         "chua_ket_thuc",
@@ -265,10 +276,25 @@ const SET_CUES: &[(&str, &[&str])] = &[
     ),
     ("chua_giai_quyet", &["chua giai quyet", "dang giai quyet"]),
     ("da_giai_quyet", &["da giai quyet", "duoc giai quyet"]),
-    ("qh12", &["qua han"]),
+    (
+        "qh12",
+        &[
+            "qua han",
+            "dang qua han",
+            "qua han giai quyet",
+            "qua han chua giai quyet",
+            "qua han ma chua",
+        ],
+    ),
     (
         "qh13",
-        &["tre han", "giai quyet cham", "giai quyet+qua han"],
+        &[
+            "tre han",
+            "giai quyet tre",
+            "giai quyet cham",
+            "da giai quyet+qua han",
+            "giai quyet+sau han",
+        ],
     ),
     ("qh14", &["chua thu ly"]),
     ("qh16", &["chua ky so", "chua duoc ky so", "khong ky so"]),
@@ -331,7 +357,8 @@ const DIM_CUES: &[(&str, &[&str])] = &[
             "cac chap hanh vien",
             "chv nao",
             "top+chap hanh vien",
-            "chap hanh vien+nhieu",
+            "chap hanh vien co nhieu",
+            "chap hanh vien co it",
         ],
     ),
     ("loai_an", &["loai an", "tung loai", "theo loai"]),
@@ -412,19 +439,102 @@ pub fn metrics(text: &Text, n: usize) -> Vec<&'static str> {
         .collect()
 }
 
-/// Case sets the question names, best first.
+/// Metrics the question can mean given the dimension it groups by: a metric that counts the
+/// grouped things themselves ("Top 10 chấp hành viên có nhiều việc…" groups by officer and
+/// counts cases, not officers) goes after the others.
+/// Likewise a named office ("Phòng THADS khu vực 1 của Cần Thơ đang giải quyết bao nhiêu
+/// việc?") is where to count, not what.
+pub fn metrics_for_dims(
+    text: &Text,
+    linked: &Linked,
+    n: usize,
+    dims: &[&str],
+) -> Vec<&'static str> {
+    let mut out = metrics(text, n);
+    let counted = match dims.first() {
+        Some(&"chv") => &["so_chv", "so_can_bo"][..],
+        Some(&"phong_kv") => &["so_phong_kv"][..],
+        _ if linked.office.is_some() => &["so_phong_kv"][..],
+        _ => &[][..],
+    };
+    if out.iter().any(|m| !counted.contains(m)) {
+        out.sort_by_key(|m| counted.contains(m));
+    }
+    out
+}
+
+/// Case sets the question names, best first. An overdue rule (QH01–QH16) combines several
+/// conditions, so when its words are there it outranks a plain status it also mentions
+/// ("đã thu đủ tiền nhưng … chưa kết thúc" is QH07, not merely "chưa kết thúc").
 pub fn sets(text: &Text) -> Vec<&'static str> {
-    ranked(text, SET_CUES).into_iter().map(|(k, _)| k).collect()
+    let mut out = ranked(text, SET_CUES);
+    out.sort_by_key(|(k, s)| {
+        (
+            std::cmp::Reverse(k.starts_with("qh")),
+            std::cmp::Reverse(*s),
+        )
+    });
+    out.into_iter().map(|(k, _)| k).collect()
+}
+
+/// The dimension named by the counted noun of a ranking: "5 tỉnh", "top 10 chấp hành viên",
+/// "10 phòng khu vực".
+fn ranked_noun(text: &Text, linked: &Linked) -> Option<&'static str> {
+    let n = linked.top_n?;
+    let w = text.words();
+    for (i, word) in w.iter().enumerate() {
+        if word.parse::<u32>() != Ok(n) {
+            continue;
+        }
+        let rest = w[i + 1..].join(" ");
+        for (noun, dim) in [
+            ("tinh", "tinh"),
+            ("thanh pho", "tinh"),
+            ("dia phuong", "tinh"),
+            ("phong", "phong_kv"),
+            ("don vi", "phong_kv"),
+            ("chap hanh vien", "chv"),
+            ("can bo", "chv"),
+        ] {
+            if rest == noun || rest.starts_with(&format!("{noun} ")) {
+                return Some(dim);
+            }
+        }
+    }
+    None
 }
 
 /// Dimensions the question asks to group by, best first (several regions named count as `mien`/`vung`).
 pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = ranked(text, DIM_CUES).into_iter().map(|(k, _)| k).collect();
-    if linked.mien.len() > 1 && !out.contains(&"mien") {
-        out.insert(0, "mien");
+    // "tính cả các phòng khu vực", "kể cả …": what follows is included, not a breakdown.
+    let head = ["tinh ca", "ke ca", "bao gom ca", "gom ca", "tinh luon"]
+        .iter()
+        .filter_map(|p| find_words(&text.folded, p))
+        .min()
+        .map_or_else(|| text.clone(), |at| Text::new(&text.folded[..at]));
+    let mut out: Vec<&'static str> = ranked(&head, DIM_CUES)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    // Several values of one attribute named together ("qua mã QR và qua VNeID", "miền Bắc,
+    // Trung và Nam") ask for one figure per value.
+    for (many, dim) in [
+        (linked.mien.len(), "mien"),
+        (linked.vung.len(), "vung"),
+        (linked.kenh_don.len(), "kenh"),
+        (linked.kenh_gui.len(), "kenh_gui"),
+        (linked.loai_don.len(), "loai_don"),
+        (linked.loai_an.len(), "loai_an"),
+        (linked.bien_phap.len(), "loai_bien_phap"),
+    ] {
+        if many > 1 {
+            out.retain(|d| *d != dim);
+            out.insert(0, dim);
+        }
     }
-    if linked.vung.len() > 1 && !out.contains(&"vung") {
-        out.insert(0, "vung");
+    if let Some(dim) = ranked_noun(text, linked) {
+        out.retain(|d| *d != dim);
+        out.insert(0, dim);
     }
     if linked.top_n.is_some() && out.is_empty() {
         // "5 tỉnh …", "10 phòng …": the counted noun is the dimension.
@@ -443,10 +553,38 @@ pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
     out
 }
 
+/// Whether the question asks for two figures at once ("có bao nhiêu việc …, và còn phải thu
+/// bao nhiêu tỷ đồng?", "số việc và tổng số tiền …").
+pub fn asks_two(text: &Text) -> bool {
+    let asks = text.folded.matches("bao nhieu").count();
+    asks >= 2
+        || (asks == 1
+            && text.has_any(&[
+                "va tong",
+                "va so tien",
+                "cung so tien",
+                "kem so tien",
+                "va gia tri",
+                "va tong so tien",
+            ]))
+}
+
+/// "… nhất" as a superlative, not inside "hợp nhất", "cập nhật", "thống nhất", "duy nhất".
+fn superlative(text: &Text) -> bool {
+    let words = text.words();
+    words.iter().enumerate().any(|(i, w)| {
+        *w == "nhat"
+            && !matches!(
+                i.checked_sub(1).and_then(|k| words.get(k)),
+                Some(&("hop" | "cap" | "thong" | "duy" | "sap"))
+            )
+    })
+}
+
 /// The sort the question asks for: `giam` (most first), `tang` (least first) or `khong`.
 pub fn order(text: &Text) -> &'static str {
     let least = ["it", "thap", "nho", "kem", "cham", "yeu", "ngan"];
-    let superlative = text.has("nhat") && !text.has("cap nhat");
+    let superlative = superlative(text);
     if superlative
         && least.iter().any(|w| text.has(w))
         && !text.has_any(&["cao nhat", "nhieu nhat", "lon nhat"])
@@ -464,7 +602,7 @@ pub fn limit(text: &Text, linked: &Linked) -> Option<u32> {
     if let Some(n) = linked.top_n {
         return Some(n);
     }
-    let superlative = text.has("nhat") && !text.has("cap nhat");
+    let superlative = superlative(text);
     let which = text.has_any(&["nao", "dau", "ai"]);
     (superlative && which).then_some(1)
 }

@@ -30,9 +30,8 @@ impl Text {
     /// Normalises `raw`.
     pub fn new(raw: &str) -> Text {
         let nfc: String = raw.trim().nfc().collect();
-        let folded_case = fold_keep_case(&nfc);
+        let (folded_case, light) = expand_shorthand(&fold_keep_case(&nfc), &light(&nfc));
         let folded = folded_case.to_lowercase();
-        let light = light(&nfc);
         Text {
             nfc,
             folded_case,
@@ -54,6 +53,70 @@ impl Text {
     /// Whether any of `phrases` occurs as whole words.
     pub fn has_any(&self, phrases: &[&str]) -> bool {
         phrases.iter().any(|p| self.has(p))
+    }
+}
+
+/// Chat shorthand and frequent typos (DOMAIN.md §7), word for word, in folded form: "bn" →
+/// "bao nhieu", "ko"/"k" → "khong", "dc" → "duoc", "xog" → "xong", "dk" → "dieu kien",
+/// "tỉ" → "ty", "CHV" → "chap hanh vien", … Ambiguous ones ("ds" = danh sách or dân sự, "TP",
+/// two-letter places) are left to the linker, which reads them in context.
+const SHORTHAND: &[(&str, &str)] = &[
+    ("bn", "bao nhieu"),
+    ("bnh", "bao nhieu"),
+    ("nhiu", "nhieu"),
+    ("ko", "khong"),
+    ("k", "khong"),
+    ("kh", "khong"),
+    ("hok", "khong"),
+    ("dc", "duoc"),
+    ("xog", "xong"),
+    ("xon", "xong"),
+    ("dk", "dieu kien"),
+    ("tha", "thi hanh an"),
+    ("chv", "chap hanh vien"),
+    ("ttv", "tham tra vien"),
+    ("tb", "trung binh"),
+    ("bq", "binh quan"),
+    ("sl", "so luong"),
+    ("ntk", "nam thong ke"),
+    ("qd", "quyet dinh"),
+    ("bl", "bien lai"),
+    ("tl", "ty le"),
+    ("ti", "ty"),
+    ("thg", "thang"),
+    ("trg", "trong"),
+    ("vnd", "dong"),
+    ("vnđ", "dong"),
+];
+
+/// Applies [`SHORTHAND`] to the folded (case kept) and light forms, keeping them word-aligned.
+fn expand_shorthand(folded_case: &str, light: &str) -> (String, String) {
+    let f: Vec<&str> = folded_case.split(' ').filter(|w| !w.is_empty()).collect();
+    let l: Vec<&str> = light.split(' ').filter(|w| !w.is_empty()).collect();
+    let aligned = f.len() == l.len();
+    let mut out_f: Vec<&str> = Vec::with_capacity(f.len());
+    let mut out_l: Vec<&str> = Vec::with_capacity(l.len());
+    for (i, w) in f.iter().enumerate() {
+        let lower = w.to_lowercase();
+        match SHORTHAND.iter().find(|(short, _)| *short == lower) {
+            Some((_, long)) => {
+                out_f.extend(long.split(' '));
+                if aligned {
+                    out_l.extend(long.split(' '));
+                }
+            }
+            None => {
+                out_f.push(w);
+                if aligned {
+                    out_l.push(l[i]);
+                }
+            }
+        }
+    }
+    if aligned {
+        (out_f.join(" "), out_l.join(" "))
+    } else {
+        (out_f.join(" "), light.to_owned())
     }
 }
 
@@ -235,6 +298,18 @@ mod tests {
         assert!(t.has("quang ninh"));
         assert!(!t.has("ninh b"));
         assert!(!Text::new("hanoi").has("ha"));
+    }
+
+    #[test]
+    fn chat_shorthand_and_typos_expand() {
+        let t = Text::new("bn viec chua co dk, ty le xog, tỉ lệ CHV ko dc");
+        assert_eq!(
+            t.folded,
+            "bao nhieu viec chua co dieu kien ty le xong ty le chap hanh vien khong duoc"
+        );
+        assert_eq!(t.words().len(), t.light.split(' ').count());
+        // Place abbreviations and case-sensitive codes are the linker's business.
+        assert_eq!(Text::new("DNai HN").folded_case, "DNai HN");
     }
 
     #[test]

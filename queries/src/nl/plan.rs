@@ -359,6 +359,46 @@ pub struct Plan {
     /// `khong`, `giam` (largest first), `tang` (smallest first).
     pub order: &'static str,
     pub limit: Option<u32>,
+    /// A second figure over the same rows ("bao nhiêu việc …, và còn phải thu bao nhiêu tỷ
+    /// đồng?"): a count or a sum of the same base, see [`second_value_metrics`].
+    pub also: Option<&'static str>,
+}
+
+/// Metrics that can be a plan's second value: plain counts and sums, which add a column to the
+/// same `SELECT` without changing its rows.
+pub fn second_value_metrics(first: &Metric) -> Vec<&'static str> {
+    if simple_value(first.key).is_none() {
+        return Vec::new();
+    }
+    METRICS
+        .iter()
+        .filter(|m| m.base == first.base && m.key != first.key && simple_value(m.key).is_some())
+        .map(|m| m.key)
+        .collect()
+}
+
+/// The aggregate and its column name for a metric that is a plain count or sum.
+fn simple_value(key: &str) -> Option<(String, &'static str)> {
+    let tiy = |e: &str| format!("ROUND(SUM({e}) / 1000000000.0, 2)");
+    Some(match key {
+        "so_viec" => ("COUNT(*)".into(), "so_viec"),
+        "so_bien_lai" => ("COUNT(*)".into(), "so_bien_lai"),
+        "so_don" => ("COUNT(*)".into(), "so_don"),
+        "so_quyet_dinh" => ("COUNT(*)".into(), "so_quyet_dinh"),
+        "so_bien_phap" => ("COUNT(*)".into(), "so_bien_phap"),
+        "so_chv" => ("COUNT(*)".into(), "so_chv"),
+        "so_can_bo" => ("COUNT(*)".into(), "so_can_bo"),
+        "so_phong_kv" => ("COUNT(*)".into(), "so_phong_kv"),
+        "so_nhiem_vu" => ("COUNT(*)".into(), "so_nhiem_vu"),
+        "tien_phai_thi_hanh" => (tiy("v.so_tien_phai_thi_hanh"), "ty_dong"),
+        "tien_da_thi_hanh" => (tiy("v.so_tien_da_thi_hanh"), "ty_dong"),
+        "tien_con_phai_thu" => (
+            tiy("v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh"),
+            "ty_dong",
+        ),
+        "tien_bien_lai" => (tiy("b.so_tien"), "ty_dong"),
+        _ => return None,
+    })
 }
 
 /// Looks a metric up by key.
@@ -468,6 +508,18 @@ struct Q {
     having: Vec<String>,
     order: Vec<String>,
     limit: Option<u32>,
+    /// Compare the single value with a unit's target: rendered as `WITH r AS (…) SELECT r.*,
+    /// target FROM r CROSS JOIN chi_tieu …` (Polars runs no scalar subquery in a select list).
+    target: Option<Target>,
+}
+
+/// The `chi_tieu` row a rate is compared with.
+struct Target {
+    /// `ty_le_viec` or `ty_le_tien`.
+    column: &'static str,
+    /// `don_vi.ma` of the unit.
+    unit: String,
+    year: i32,
 }
 
 impl Q {
@@ -478,6 +530,19 @@ impl Q {
     }
 
     fn render(&self) -> String {
+        let body = self.render_select();
+        let Some(t) = &self.target else { return body };
+        let values: Vec<String> = self.values.iter().map(|(_, a)| format!("r.{a}")).collect();
+        format!(
+            "WITH r AS ({body}) SELECT {}, ct.{} AS chi_tieu FROM r CROSS JOIN chi_tieu ct JOIN don_vi u ON u.id = ct.don_vi_id WHERE u.ma = {} AND ct.nam_thong_ke = {}",
+            values.join(", "),
+            t.column,
+            lit(&t.unit),
+            t.year
+        )
+    }
+
+    fn render_select(&self) -> String {
         let mut sql = String::new();
         if !self.with.is_empty() {
             sql.push_str("WITH ");
@@ -551,6 +616,15 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
             value: plan.by.into(),
         });
     }
+    if let Some(also) = plan.also {
+        if !second_value_metrics(metric).contains(&also) {
+            return Err(PlanError::Mismatch {
+                metric: metric.key,
+                what: "chỉ số thứ hai",
+                value: also.into(),
+            });
+        }
+    }
     let mut q = Q::default();
     let period = effective_period(metric, cx);
     let cols = base(metric, &mut q);
@@ -564,6 +638,14 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         period.as_ref(),
         date_col.as_deref(),
     );
+    if let Some((expr, name)) = plan.also.and_then(simple_value) {
+        // Two sums are both `ty_dong`: the second is named after its metric.
+        let name = match plan.also {
+            Some(key) if q.values.iter().any(|(_, a)| a == name) => key,
+            _ => name,
+        };
+        q.values.push((expr, name.into()));
+    }
     if !matches!(
         metric.key,
         "ty_le_xong_viec"
@@ -693,6 +775,25 @@ fn base(metric: &Metric, q: &mut Q) -> Cols {
     Cols { province, unit }
 }
 
+/// The day `d` such that a date `x` is more than `n` working days before `as_of`
+/// (`wd(as_of) − wd(x) > n` with `wd` = `lich.stt_ngay_lam_viec`) exactly when `x < d`: the
+/// `n`-th working day before the last working day on or before `as_of`, as a SQL literal.
+fn working_days_back(as_of: NaiveDate, n: u32) -> String {
+    let step = |d: NaiveDate| d.pred_opt().unwrap_or(d);
+    let mut d = as_of;
+    while !crate::calendar::is_working_day(d) && d > NaiveDate::MIN {
+        d = step(d);
+    }
+    let mut left = n;
+    while left > 0 && d > NaiveDate::MIN {
+        d = step(d);
+        if crate::calendar::is_working_day(d) {
+            left -= 1;
+        }
+    }
+    lit(&d.to_string())
+}
+
 fn minus_days(d: NaiveDate, n: i64) -> String {
     lit(&(d - chrono::Duration::days(n)).to_string())
 }
@@ -756,11 +857,9 @@ fn apply_set(
                     "v.ngay_ra_quyet_dinh"
                 }
                 "qh02" => {
-                    q.join("JOIN lich la ON la.ngay = v.ngay_thu_ly".into());
-                    q.join(format!("JOIN lich ln ON ln.ngay = {asof}"));
-                    q.wheres.push("v.trang_thai = 'cho_ra_quyet_dinh'".into());
-                    q.wheres
-                        .push("ln.stt_ngay_lam_viec - la.stt_ngay_lam_viec > 5".into());
+                    // wd(as-of) − wd(ngày thụ lý) > 5 ⇔ ngày thụ lý before the 5th working day back.
+                    w.push("v.trang_thai = 'cho_ra_quyet_dinh'".into());
+                    w.push(format!("v.ngay_thu_ly < {}", working_days_back(a, 5)));
                     "v.ngay_thu_ly"
                 }
                 "qh03" => {
@@ -814,9 +913,7 @@ fn apply_set(
                         ("tham_dinh_gia", "ban_dau_gia")
                     };
                     let age = if set == "qh09" {
-                        format!(
-                            "k1.ngay_thuc_hien IN (SELECT ngay FROM lich WHERE stt_ngay_lam_viec < (SELECT stt_ngay_lam_viec FROM lich WHERE ngay = {asof}) - 5)"
-                        )
+                        format!("k1.ngay_thuc_hien < {}", working_days_back(a, 5))
                     } else {
                         format!("k1.ngay_thuc_hien < {}", minus_days(a, 55))
                     };
@@ -951,14 +1048,11 @@ fn apply_metric(
     period: Option<&Period>,
     date_col: Option<&str>,
 ) -> String {
-    let tiy = |e: &str| format!("ROUND(SUM({e}) / 1000000000.0, 2)");
+    if let Some((expr, name)) = simple_value(metric.key) {
+        q.values.push((expr, name.into()));
+        return name.into();
+    }
     let (expr, name): (String, &str) = match metric.key {
-        "so_viec" | "so_bien_lai" | "so_don" | "so_quyet_dinh" | "so_bien_phap" | "so_chv" | "so_can_bo"
-        | "so_phong_kv" | "so_nhiem_vu" => ("COUNT(*)".into(), metric.key),
-        "tien_phai_thi_hanh" => (tiy("v.so_tien_phai_thi_hanh"), "ty_dong"),
-        "tien_da_thi_hanh" => (tiy("v.so_tien_da_thi_hanh"), "ty_dong"),
-        "tien_con_phai_thu" => (tiy("v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh"), "ty_dong"),
-        "tien_bien_lai" => (tiy("b.so_tien"), "ty_dong"),
         "ty_le_bien_lai_dien_tu" => ("ROUND(100.0 * SUM(b.dien_tu) / NULLIF(COUNT(*), 0), 2)".into(), "ty_le"),
         "ty_le_bien_lai_ky_so" => ("ROUND(100.0 * SUM(b.ky_so) / NULLIF(COUNT(*), 0), 2)".into(), "ty_le"),
         "ty_le_ky_so" => ("ROUND(100.0 * SUM(q.ky_so) / NULLIF(COUNT(*), 0), 2)".into(), "ty_le_ky_so"),
@@ -989,12 +1083,11 @@ fn apply_metric(
             q.join("JOIN don_vi u ON u.ma_tinh = v.ma_tinh AND u.cap = 'tinh'".into());
             q.join(format!("JOIN chi_tieu ct ON ct.don_vi_id = u.id AND ct.nam_thong_ke = {y}"));
             q.keys.push(("t.ten".into(), "ten".into()));
-            q.keys.push(("t.ma_tinh".into(), "ma_tinh".into()));
             q.group.extend(["t.ma_tinh".into(), "t.ten".into(), "ct.ty_le_viec".into()]);
             q.values.push((k4(&s, &d), "ty_le".into()));
             q.values.push(("ct.ty_le_viec".into(), "chi_tieu".into()));
             q.having.push(format!("{} < ct.ty_le_viec", k4(&s, &d)));
-            q.order.extend(["ty_le".into(), "ma_tinh".into()]);
+            q.order.extend(["ty_le".into(), "t.ma_tinh".into()]);
             return "ty_le".into();
         }
         "thoi_gian_tb" => {
@@ -1015,10 +1108,9 @@ fn apply_metric(
             if plan.by == "tinh" {
                 q.join("JOIN tinh t ON t.ma_tinh = x.ma_tinh".into());
                 q.keys.push(("t.ten".into(), "ten".into()));
-                q.keys.push(("t.ma_tinh".into(), "ma_tinh".into()));
                 q.values.push(("ROUND(1.0 * x.so_xong / NULLIF(c.so_chv, 0), 1)".into(), "binh_quan".into()));
                 q.order.push(format!("binh_quan {}", if plan.order == "tang" { "ASC" } else { "DESC" }));
-                q.order.push("ma_tinh".into());
+                q.order.push("t.ma_tinh".into());
             } else {
                 q.values.push(("ROUND(1.0 * SUM(x.so_xong) / NULLIF(SUM(c.so_chv), 0), 1)".into(), "binh_quan".into()));
             }
@@ -1065,12 +1157,22 @@ fn apply_metric(
     name.into()
 }
 
-/// Adds the target (`chi_tieu`) of the unit the rate is about, as a second value column.
+/// Adds the target (`chi_tieu`) of the unit the rate is about, as a second value column: the
+/// unit's row for one value, each province's own row (`cap = 'tinh'`) by province.
 fn target_column(q: &mut Q, plan: &Plan, cx: &Context<'_>, y: i32, by_cases: bool) {
+    let col = if by_cases { "ty_le_viec" } else { "ty_le_tien" };
+    if plan.by == "tinh" {
+        q.join("JOIN don_vi ut ON ut.ma_tinh = v.ma_tinh AND ut.cap = 'tinh'".into());
+        q.join(format!(
+            "JOIN chi_tieu ct ON ct.don_vi_id = ut.id AND ct.nam_thong_ke = {y}"
+        ));
+        q.group.push(format!("ct.{col}"));
+        q.values.push((format!("ct.{col}"), "chi_tieu".into()));
+        return;
+    }
     if plan.by != "khong" {
         return;
     }
-    let col = if by_cases { "ty_le_viec" } else { "ty_le_tien" };
     let unit = match (
         &cx.linked.office,
         cx.linked.provinces.first(),
@@ -1081,10 +1183,11 @@ fn target_column(q: &mut Q, plan: &Plan, cx: &Context<'_>, y: i32, by_cases: boo
         (None, None, Some(own)) => format!("T{own}"),
         (None, None, None) => "CUC".into(),
     };
-    q.values.push((
-        format!("(SELECT ct.{col} FROM chi_tieu ct JOIN don_vi u ON u.id = ct.don_vi_id WHERE u.ma = {} AND ct.nam_thong_ke = {y})", lit(&unit)),
-        "chi_tieu".into(),
-    ));
+    q.target = Some(Target {
+        column: col,
+        unit,
+        year: y,
+    });
 }
 
 impl Context<'_> {
@@ -1193,6 +1296,8 @@ fn apply_dim(
         _ => "DESC",
     };
     let ranked = plan.order != "khong" || plan.limit.is_some();
+    // Rates side by side are compared: largest first unless asked otherwise.
+    let rate = metric.unit == "%";
     let key_order = |q: &mut Q, tiebreak: &str, natural_by_value: bool| {
         if ranked || natural_by_value {
             q.order.push(format!("{value} {dir}"));
@@ -1210,41 +1315,36 @@ fn apply_dim(
             q.join(tj);
             if metric.base != Base::Tinh {
                 q.keys.insert(0, ("t.ten".into(), "ten".into()));
-                q.keys.insert(1, ("t.ma_tinh".into(), "ma_tinh".into()));
                 q.group.extend(["t.ma_tinh".into(), "t.ten".into()]);
             }
-            // Order by the output alias: Polars cannot find a qualified key that is also selected.
-            let tiebreak = if metric.base == Base::Tinh {
-                "t.ma_tinh"
-            } else {
-                "ma_tinh"
-            };
-            key_order(q, tiebreak, true);
+            // The code orders ties but is not selected: an unqualified `ma_tinh` would be
+            // ambiguous, and Polars cannot order by a qualified key that is also selected.
+            key_order(q, "t.ma_tinh", true);
         }
         "mien" | "vung" => {
             q.join(format!("JOIN tinh t ON t.ma_tinh = {}", cols.province));
             let col = format!("t.{}", plan.by);
             q.keys.insert(0, (col.clone(), plan.by.into()));
-            q.group.push(col.clone());
-            key_order(q, &col, false);
+            q.group.push(col);
+            key_order(q, plan.by, rate);
         }
         "phong_kv" => {
             let unit = cols.unit.clone().unwrap_or_else(|| "u.id".into());
             if metric.base == Base::DonVi {
-                q.keys.insert(0, ("u.ma".into(), "ma".into()));
+                q.keys.insert(0, ("u.ma".into(), "ma_don_vi".into()));
                 q.keys.insert(1, ("u.ten".into(), "ten".into()));
                 q.group
                     .extend(["u.id".into(), "u.ma".into(), "u.ten".into()]);
             } else {
                 q.join(format!("JOIN don_vi up ON up.id = {unit}"));
                 q.wheres.push("up.cap = 'khu_vuc'".into());
-                q.keys.insert(0, ("up.ma".into(), "ma".into()));
+                q.keys.insert(0, ("up.ma".into(), "ma_don_vi".into()));
                 q.keys.insert(1, ("up.ten".into(), "ten".into()));
                 q.group
                     .extend(["up.id".into(), "up.ma".into(), "up.ten".into()]);
             }
-            let tiebreak = "ma";
-            key_order(q, tiebreak, true);
+            // A unique alias: `ma` alone may name two joined units' codes.
+            key_order(q, "ma_don_vi", true);
         }
         "chv" => {
             q.join("JOIN can_bo cv ON cv.id = v.chap_hanh_vien_id".into());
@@ -1261,8 +1361,8 @@ fn apply_dim(
             q.join(format!("JOIN lich lt ON lt.ngay = {col}"));
             let key = format!("lt.{}", plan.by);
             q.keys.insert(0, (key.clone(), plan.by.into()));
-            q.group.push(key.clone());
-            key_order(q, &key, false);
+            q.group.push(key);
+            key_order(q, plan.by, false);
         }
         other => {
             let col = match other {
@@ -1279,10 +1379,11 @@ fn apply_dim(
             let alias = col.split('.').nth(1).unwrap_or(col);
             q.keys.insert(0, (col.into(), alias.into()));
             q.group.push(col.into());
+            // Order by the output alias (Polars cannot resolve a selected qualified key).
             if other == "co_dieu_kien" && !ranked {
-                q.order.push(format!("{col} DESC"));
+                q.order.push(format!("{alias} DESC"));
             } else {
-                key_order(q, col, other == "loai_an");
+                key_order(q, alias, other == "loai_an" || rate);
             }
         }
     }
@@ -1326,6 +1427,7 @@ mod tests {
             by,
             order,
             limit,
+            also: None,
         }
     }
 
@@ -1351,7 +1453,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "SELECT t.ten, t.ma_tinh, COUNT(*) AS so_viec FROM viec_thi_hanh v JOIN tinh t ON t.ma_tinh = v.ma_tinh WHERE v.trang_thai = 'chua_co_dieu_kien' GROUP BY t.ma_tinh, t.ten ORDER BY so_viec DESC, ma_tinh LIMIT 5"
+            "SELECT t.ten, COUNT(*) AS so_viec FROM viec_thi_hanh v JOIN tinh t ON t.ma_tinh = v.ma_tinh WHERE v.trang_thai = 'chua_co_dieu_kien' GROUP BY t.ma_tinh, t.ten ORDER BY so_viec DESC, t.ma_tinh LIMIT 5"
         );
     }
 

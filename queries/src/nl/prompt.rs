@@ -6,10 +6,13 @@
 use super::cues;
 use super::link::Linked;
 use super::normalize::Text;
-use super::plan::{dims_for, metric, sets_for, Plan, DIMS, METRICS, ORDERS, SETS};
+use super::plan::{
+    dims_for, metric, second_value_metrics, sets_for, Plan, DIMS, METRICS, ORDERS, SETS,
+};
 use crate::org;
 
-/// The grammar of the plan line: `do=<metric> tap=<set> theo=<dim> xep=<order> lay=<limit>`.
+/// The grammar of the plan line: `do=<metric> tap=<set> theo=<dim> xep=<order> lay=<limit>`,
+/// and `va=<metric>` when the question asks for a second figure over the same rows.
 ///
 /// Each slot offers only the candidates the question's words and links allow (see [`cues`]):
 /// the metrics it can mean, the case sets and dimensions valid for the chosen metric that the
@@ -22,6 +25,8 @@ pub struct PlanGrammar {
     pub dims: Vec<&'static str>,
     pub order: &'static str,
     pub limit: Option<u32>,
+    /// The question asks for two figures: the `va=` slot is offered.
+    pub second: bool,
 }
 
 /// Case sets a metric may take (rates and derived metrics fix their own population).
@@ -40,14 +45,14 @@ pub fn sets_of(metric_key: &str) -> Vec<&'static str> {
 impl PlanGrammar {
     /// The grammar for a question with these words and links.
     pub fn new(text: &Text, linked: &Linked) -> Self {
-        let mut metrics: Vec<String> = cues::metrics(text, 4)
+        let dims = cues::dims(text, linked);
+        let mut metrics: Vec<String> = cues::metrics_for_dims(text, linked, 4, &dims)
             .into_iter()
             .map(str::to_owned)
             .collect();
         if metrics.is_empty() {
             metrics = METRICS.iter().map(|m| m.key.to_owned()).collect();
         }
-        let dims = cues::dims(text, linked);
         let order = cues::order(text);
         PlanGrammar {
             metrics,
@@ -59,7 +64,20 @@ impl PlanGrammar {
                 order
             },
             dims,
+            second: cues::asks_two(text),
         }
+    }
+
+    fn second_for_metric(&self, metric_key: &str) -> Vec<String> {
+        let Some(first) = metric(metric_key) else {
+            return Vec::new();
+        };
+        let valid = second_value_metrics(first);
+        self.metrics
+            .iter()
+            .filter(|m| valid.contains(&m.as_str()))
+            .cloned()
+            .collect()
     }
 
     fn sets_for_metric(&self, metric_key: &str) -> Vec<String> {
@@ -120,6 +138,10 @@ impl PlanGrammar {
                     .limit
                     .map_or_else(|| "khong".to_owned(), |n| n.to_string())],
             )),
+            5 if self.second => {
+                let options = self.second_for_metric(&filled[0]);
+                (!options.is_empty()).then(|| (" va=".to_owned(), options))
+            }
             _ => None,
         }
     }
@@ -144,10 +166,18 @@ impl PlanGrammar {
 
     /// The plan from a complete list of slot values.
     pub fn plan(values: &[String]) -> Option<Plan> {
-        let [m, s, by, order, limit] = values else {
+        let (first, also) = match values {
+            [first @ .., also] if values.len() == 6 => (first, Some(also)),
+            _ => (values, None),
+        };
+        let [m, s, by, order, limit] = first else {
             return None;
         };
         let metric = metric(m)?;
+        let also = match also {
+            Some(a) => Some(*second_value_metrics(metric).iter().find(|k| *k == a)?),
+            None => None,
+        };
         let set = SETS.iter().find(|x| x.key == s && x.base == metric.base)?;
         let by = DIMS.iter().find(|(k, _)| k == by)?.0;
         let order = ORDERS.iter().find(|o| *o == order)?;
@@ -157,6 +187,7 @@ impl PlanGrammar {
             by,
             order,
             limit: limit.parse().ok(),
+            also,
         })
     }
 }
@@ -165,7 +196,7 @@ impl PlanGrammar {
 pub fn system() -> String {
     let mut s = String::from(
         "Bạn chuyển câu hỏi tiếng Việt về thi hành án dân sự thành một kế hoạch truy vấn.\n\
-         Trả lời đúng một dòng: do=<chỉ số> tap=<tập> theo=<chiều> xep=<khong|giam|tang> lay=<khong|số>.\n\
+         Trả lời đúng một dòng: do=<chỉ số> tap=<tập> theo=<chiều> xep=<khong|giam|tang> lay=<khong|số>, thêm va=<chỉ số thứ hai> khi câu hỏi hỏi hai số liệu.\n\
          Tỉnh, miền, phòng, loại án, kênh, số tiền và thời gian đã được nhận diện sẵn và tự động lọc: không cần ghi lại.\n\
          theo=<chiều> chỉ khi câu hỏi muốn chia nhóm/xếp hạng (theo từng tỉnh, tỉnh nào, mỗi miền, theo tháng...).\n\
          xep=giam cho nhiều nhất/cao nhất, xep=tang cho ít nhất/thấp nhất; lay=số dòng khi hỏi top N hoặc 'nào nhất' (lay=1).\n\
@@ -332,6 +363,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "Số việc chuyển sang năm sau của năm 2025, chia theo có điều kiện và chưa có điều kiện",
         "do=chuyen_ky_sau tap=tat_ca theo=co_dieu_kien xep=khong lay=khong",
+    ),
+    (
+        "Có bao nhiêu việc hình sự chưa xong và còn phải thu bao nhiêu tiền?",
+        "do=so_viec tap=chua_ket_thuc theo=khong xep=khong lay=khong va=tien_con_phai_thu",
     ),
     (
         "Những nhiệm vụ đang quá hạn",
