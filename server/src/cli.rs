@@ -116,6 +116,9 @@ pub struct BenchLiveArgs {
     /// Bearer token of the ingest API.
     #[arg(long, env = "IOC_INGEST_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// A kiosk token (`ioc kiosk-token create`): the SSE clients read `/api/live` with it.
+    #[arg(long, env = "IOC_KIOSK_TOKEN", hide_env_values = true)]
+    pub kiosk_token: Option<String>,
 }
 
 /// Options of `ioc bench kpi`.
@@ -261,6 +264,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), CliError> {
                 posts: args.posts,
                 interval: std::time::Duration::from_millis(args.interval_ms),
                 token: args.token.or(cfg.ingest_token).unwrap_or_default(),
+                kiosk_token: args.kiosk_token,
                 server_pid: args.server_pid,
                 hold: std::time::Duration::from_secs(args.hold_s),
             };

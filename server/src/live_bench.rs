@@ -11,7 +11,8 @@
 //! Each post registers one new case at `T01-KV01` (`ma_viec` `01-KV01-2027-9xxxxx`, at most
 //! 100 posts per run), so it goes through the whole incremental path (case upsert, facts,
 //! every level). Raise the open-file limit of both processes first
-//! (`ulimit -n 65536`): each client is one socket on each side.
+//! (`ulimit -n 65536`): each client is one socket on each side. The stream needs a reader:
+//! pass a kiosk token (`ioc kiosk-token create`) with `--kiosk-token`.
 
 use serde::Serialize;
 use std::collections::HashMap;
@@ -30,6 +31,9 @@ pub struct Options {
     pub posts: usize,
     pub interval: Duration,
     pub token: String,
+    /// Kiosk token the SSE clients send as a bearer token (the stream needs a signed-in
+    /// reader; a kiosk token reads the national scope).
+    pub kiosk_token: Option<String>,
     /// The server's process id, to read its resident memory from `/proc`.
     pub server_pid: Option<u32>,
     /// Seconds to hold the clients after the last post (or, with no posts, after connecting).
@@ -67,13 +71,12 @@ pub fn rss_mb(pid: u32) -> Option<f64> {
 /// One SSE client: sends `(client, version, arrival)` for every `kpi` event id it reads.
 async fn client(
     addr: SocketAddr,
+    request: std::sync::Arc<str>,
     index: usize,
     out: mpsc::UnboundedSender<(usize, u64, Instant)>,
 ) -> std::io::Result<()> {
     let mut stream = TcpStream::connect(addr).await?;
-    stream
-        .write_all(b"GET /api/live HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n")
-        .await?;
+    stream.write_all(request.as_bytes()).await?;
     let mut reader = BufReader::with_capacity(64 * 1024, stream);
     let mut line = String::new();
     loop {
@@ -107,11 +110,21 @@ pub async fn run(opts: &Options) -> Result<Report, String> {
     let server_rss_mb_before = opts.server_pid.and_then(rss_mb);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let started = Instant::now();
+    let auth = opts
+        .kiosk_token
+        .as_deref()
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request: std::sync::Arc<str> =
+        format!("GET /api/live HTTP/1.0\r\nAccept: text/event-stream\r\n{auth}\r\n").into();
     let mut tasks = Vec::with_capacity(opts.clients);
     for i in 0..opts.clients {
         let tx = tx.clone();
         let addr = opts.addr;
-        tasks.push(tokio::spawn(async move { client(addr, i, tx).await }));
+        let request = request.clone();
+        tasks.push(tokio::spawn(
+            async move { client(addr, request, i, tx).await },
+        ));
         // Do not flood the accept queue: a short pause every 200 connects.
         if i % 200 == 199 {
             tokio::time::sleep(Duration::from_millis(20)).await;
