@@ -17,7 +17,8 @@ pub struct TaskScope {
     /// `viec_thi_hanh`, `don_thu` or `quyet_dinh`.
     pub doi_tuong: String,
     pub mo_ta: String,
-    /// A read-only SELECT of the ids (run through the guard like any other query).
+    /// A read-only SELECT with the ids in its first column (run through the guard like any
+    /// other query).
     pub sql: String,
 }
 
@@ -48,7 +49,23 @@ pub enum TaskProblem {
     OutOfScope(String),
     #[error("Hạn hoàn thành {0} đã qua.")]
     PastDeadline(String),
+    #[error("\"{abbr}\" có thể là {candidates}. Hãy ghi rõ tên tỉnh được giao.")]
+    AmbiguousUnit { abbr: String, candidates: String },
+    #[error("Chưa rõ phòng khu vực {0} của tỉnh nào (hoặc tỉnh không có phòng số {0}). Hãy nêu tên tỉnh, ví dụ \"Phòng THADS khu vực {0} Hà Nội\".")]
+    OfficeUnresolved(u32),
+    #[error(
+        "\"Trước Tết\" chưa đủ rõ để đặt hạn. Hãy nêu ngày cụ thể (ví dụ: \"trước 05/02/2027\")."
+    )]
+    VagueDeadline,
 }
+
+/// Two-letter abbreviations people use for more than one province (DOMAIN.md §7): a task is
+/// never assigned on a guess, so these are asked back unless the command names the province.
+const AMBIGUOUS_ABBRS: &[(&str, &[&str])] = &[
+    ("DN", &["48", "75"]),
+    ("QN", &["22", "51", "48"]),
+    ("TN", &["19", "80"]),
+];
 
 const ACTIONS: &[(&str, &str)] = &[
     ("ra soat", "ra_soat"),
@@ -72,9 +89,9 @@ pub fn draft(
     scope: &Scope,
     as_of: NaiveDate,
 ) -> Result<TaskDraft, TaskProblem> {
+    ambiguity(text, linked)?;
     let units = assignees(linked, scope)?;
-    let han =
-        time::deadline(text, as_of, calendar::add_working_days).ok_or(TaskProblem::NoDeadline)?;
+    let han = deadline(text, as_of)?;
     if han < as_of {
         return Err(TaskProblem::PastDeadline(time::vn_date(han)));
     }
@@ -88,7 +105,7 @@ pub fn draft(
     let so_luong = quantity(text);
     let scope_sql = units
         .first()
-        .and_then(|u| record_scope(text, linked, u, so_luong, as_of));
+        .and_then(|u| scope_for(text, linked, u, so_luong, as_of));
     Ok(TaskDraft {
         ma_tinh: units
             .iter()
@@ -105,7 +122,37 @@ pub fn draft(
     })
 }
 
+/// An ambiguous abbreviation ("ĐN": Đà Nẵng or Đồng Nai) that the command relies on for its
+/// assignee is asked back; a full name or an office elsewhere in the command settles it.
+fn ambiguity(text: &Text, linked: &Linked) -> Result<(), TaskProblem> {
+    let typed: Vec<&str> = text.folded_case.split(' ').collect();
+    for (abbr, codes) in AMBIGUOUS_ABBRS {
+        if !typed.contains(abbr) {
+            continue;
+        }
+        // Named in full too ("ĐN (Đồng Nai)"): the full name decides.
+        let full = linked.provinces.iter().any(|p| {
+            org::province(p.ma_tinh).is_some_and(|x| text.has(&super::normalize::fold(x.ten)))
+        });
+        if full {
+            continue;
+        }
+        let names: Vec<&str> = codes
+            .iter()
+            .filter_map(|c| org::province(c).map(|p| p.ten))
+            .collect();
+        return Err(TaskProblem::AmbiguousUnit {
+            abbr: (*abbr).to_owned(),
+            candidates: names.join(" hay "),
+        });
+    }
+    Ok(())
+}
+
 fn assignees(linked: &Linked, scope: &Scope) -> Result<Vec<String>, TaskProblem> {
+    if let (None, Some(n)) = (&linked.office, linked.office_number_unresolved) {
+        return Err(TaskProblem::OfficeUnresolved(n));
+    }
     let units: Vec<String> = if let Some(office) = &linked.office {
         vec![office.clone()]
     } else if !linked.provinces.is_empty() {
@@ -168,17 +215,132 @@ fn title(text: &Text, folded_at: usize) -> String {
     t
 }
 
-/// "50 việc", "30 đơn": the number of records the command names.
+/// "50 việc", "30 đơn", "20 hồ sơ": the number of records the command names. Not "khu vực 5
+/// đôn đốc" (an office number before the verb "đôn đốc") nor "5 đơn vị".
 fn quantity(text: &Text) -> Option<u32> {
     let w = text.words();
-    w.windows(2).find_map(|p| {
-        let n: u32 = p[0].parse().ok()?;
-        matches!(p[1], "viec" | "don" | "ho" | "quyet").then_some(n)
+    (0..w.len()).find_map(|i| {
+        let n: u32 = w[i].parse().ok()?;
+        let next = w.get(i + 1).copied().unwrap_or("");
+        let after = w.get(i + 2).copied().unwrap_or("");
+        let before = i.checked_sub(1).map_or("", |k| w[k]);
+        if matches!(before, "vuc" | "kv" | "phong" | "so") {
+            return None;
+        }
+        let noun = match next {
+            "don" => !matches!(after, "doc" | "vi"),
+            "ho" => after == "so",
+            "quyet" => after == "dinh",
+            "viec" | "vu" | "bien" => true,
+            _ => false,
+        };
+        (noun && n > 0).then_some(n)
     })
 }
 
-/// The linked records as a SELECT of ids, for the first assignee unit.
-fn record_scope(
+/// Whether the command is about postponed cases ("việc hoãn", "hoan lau nhat"), not about
+/// finishing ("hoàn thành" folds to the same "hoan").
+fn postponed(text: &Text) -> bool {
+    let w = text.words();
+    w.iter().enumerate().any(|(i, x)| {
+        *x == "hoan"
+            && !matches!(
+                w.get(i + 1).copied(),
+                Some("thanh" | "tat" | "chinh" | "tra")
+            )
+    })
+}
+
+/// Number words a deadline may use ("trong hai tuần").
+const NUMBER_WORDS: &[(&str, &str)] = &[
+    ("mot", "1"),
+    ("hai", "2"),
+    ("ba", "3"),
+    ("bon", "4"),
+    ("tu", "4"),
+    ("nam", "5"),
+    ("bay", "7"),
+    ("tam", "8"),
+    ("chin", "9"),
+    ("muoi", "10"),
+];
+
+/// Words after which a date is the deadline ("trước 15/12", "hạn 5/12", "đến ngày 31/12").
+const DEADLINE_CUES: &[&str] = &["truoc", "han", "den", "nhat", "xong", "ngay"];
+
+/// The deadline of a command (DOMAIN.md §7 "Dates without year"): a date after a deadline word
+/// first ("từ 1/12 …, báo cáo trước 15/12" is due 15/12), "ngày 15 tháng 12 (năm 2026)", "trong
+/// quý này", number words ("trong hai tuần"), then the common forms of [`time::deadline`]
+/// (working days through the calendar). "Trước Tết" is asked back.
+///
+/// # Errors
+/// [`TaskProblem::NoDeadline`] or [`TaskProblem::VagueDeadline`].
+pub fn deadline(text: &Text, as_of: NaiveDate) -> Result<NaiveDate, TaskProblem> {
+    let w = text.words();
+    let date_at = |i: usize| -> Option<NaiveDate> {
+        let word = w.get(i)?.replace(['-', '.'], "/");
+        if let Some(d) = time::parse_date(&word, as_of, true) {
+            return Some(d);
+        }
+        // "15 tháng 12 (năm 2026)"
+        let d: u32 = w.get(i)?.parse().ok()?;
+        if w.get(i + 1) != Some(&"thang") {
+            return None;
+        }
+        let m: u32 = w.get(i + 2)?.parse().ok()?;
+        let y = match (
+            w.get(i + 3),
+            w.get(i + 4).and_then(|y| y.parse::<i32>().ok()),
+        ) {
+            (Some(&"nam"), Some(y)) => format!("/{y}"),
+            _ => String::new(),
+        };
+        time::parse_date(&format!("{d}/{m}{y}"), as_of, true)
+    };
+    for (i, x) in w.iter().enumerate() {
+        if DEADLINE_CUES.contains(x) {
+            for k in [i + 1, i + 2] {
+                if let Some(d) = date_at(k) {
+                    return Ok(d);
+                }
+            }
+        }
+    }
+    if let Some(d) = (0..w.len()).find_map(date_at) {
+        return Ok(d);
+    }
+    if text.has_any(&["truoc tet", "den tet", "han tet"]) {
+        return Err(TaskProblem::VagueDeadline);
+    }
+    if text.has_any(&["trong quy nay", "het quy nay"]) {
+        return time::deadline(&Text::new("cuối quý"), as_of, calendar::add_working_days)
+            .ok_or(TaskProblem::NoDeadline);
+    }
+    if text.has_any(&["trong thang nay", "het thang nay"]) {
+        return time::deadline(&Text::new("cuối tháng"), as_of, calendar::add_working_days)
+            .ok_or(TaskProblem::NoDeadline);
+    }
+    // "trong hai tuần" → "trong 2 tuần".
+    let mut rewritten: Vec<&str> = w.clone();
+    for i in 1..rewritten.len() {
+        if matches!(rewritten[i - 1], "trong" | "vong") {
+            if let Some((_, n)) = NUMBER_WORDS.iter().find(|(x, _)| *x == rewritten[i]) {
+                rewritten[i] = n;
+            }
+        }
+    }
+    time::deadline(
+        &Text::new(&rewritten.join(" ")),
+        as_of,
+        calendar::add_working_days,
+    )
+    .ok_or(TaskProblem::NoDeadline)
+}
+
+/// The linked records of the command as a SELECT of ids for assignee `unit` (any unit: the
+/// confirmation form may change the assignee, and a command to several units gives one scope
+/// each). `limit` keeps the first ids of the ordered selection.
+pub fn scope_for(
     text: &Text,
     linked: &Linked,
     unit: &str,
@@ -241,6 +403,9 @@ fn record_scope(
     };
     let mut order = "v.id".to_owned();
     let mut group = String::new();
+    // A second selected column to order by (the executor orders a grouped query by output
+    // names only); the ids stay the first column.
+    let mut extra = String::new();
     let mo_ta;
     if text.has("chua co dieu kien") || text.has("chua co dk") {
         w.push("v.trang_thai = 'chua_co_dieu_kien'".into());
@@ -256,11 +421,13 @@ fn record_scope(
         } else {
             mo_ta = "việc chưa có điều kiện";
         }
-    } else if text.has("hoan") {
+    } else if postponed(text) {
         w.push("v.trang_thai = 'hoan'".into());
-        joins.push_str(" JOIN quyet_dinh q ON q.viec_id = v.id AND q.loai = 'hoan'");
+        w.push("q.loai = 'hoan'".into());
+        joins.push_str(" JOIN quyet_dinh q ON q.viec_id = v.id");
         group = " GROUP BY v.id".into();
-        order = "MAX(q.ngay_ky), v.id".into();
+        extra = ", MAX(q.ngay_ky) AS ngay_hoan".into();
+        order = "ngay_hoan, v.id".into();
         mo_ta = "việc đang hoãn, quyết định hoãn sớm nhất trước";
     } else if text.has_any(&[
         "ton dong",
@@ -302,7 +469,7 @@ fn record_scope(
         doi_tuong: "viec_thi_hanh".into(),
         mo_ta: format!("{mo_ta} của {unit}"),
         sql: format!(
-            "SELECT v.id FROM viec_thi_hanh v{joins} WHERE {}{group} ORDER BY {order}{lim}",
+            "SELECT v.id{extra} FROM viec_thi_hanh v{joins} WHERE {}{group} ORDER BY {order}{lim}",
             w.join(" AND ")
         ),
     })
@@ -371,5 +538,166 @@ mod tests {
             d("Giao THADS TP.HCM rà soát việc hoãn trước 15/12", hn),
             Err(TaskProblem::OutOfScope(_))
         ));
+    }
+
+    fn due(q: &str) -> Result<String, TaskProblem> {
+        deadline(&Text::new(q), as_of()).map(|d| d.to_string())
+    }
+
+    fn ok(s: &str) -> Result<String, TaskProblem> {
+        Ok(s.to_owned())
+    }
+
+    #[test]
+    fn deadlines_of_many_forms() {
+        // as-of 2026-11-20, a Friday.
+        assert_eq!(due("báo cáo trước 15/12"), ok("2026-12-15"));
+        assert_eq!(due("hạn 5/12"), ok("2026-12-05"));
+        assert_eq!(due("xong trước ngày 31/12/2026"), ok("2026-12-31"));
+        assert_eq!(due("báo cáo trước 15/01"), ok("2027-01-15"));
+        assert_eq!(due("báo cáo trước 10/11"), ok("2027-11-10"));
+        assert_eq!(due("trước ngày 15 tháng 12"), ok("2026-12-15"));
+        assert_eq!(due("chậm nhất ngày 20 tháng 1 năm 2027"), ok("2027-01-20"));
+        assert_eq!(
+            due("rà soát việc thụ lý từ 1/12/2025, báo cáo trước 15/12"),
+            ok("2026-12-15")
+        );
+        assert_eq!(due("hoàn thành trong 2 tuần"), ok("2026-12-04"));
+        assert_eq!(due("hoàn thành trong hai tuần"), ok("2026-12-04"));
+        assert_eq!(due("trong vòng 15 ngày"), ok("2026-12-05"));
+        assert_eq!(due("xong trong 20 ngày"), ok("2026-12-10"));
+        assert_eq!(due("trong 3 tháng"), ok("2027-02-20"));
+        // Working days skip weekends (and holidays, below).
+        assert_eq!(due("trong 10 ngày làm việc"), ok("2026-12-04"));
+        assert_eq!(due("trong 5 ngày làm việc"), ok("2026-11-27"));
+        assert_eq!(due("trước cuối tháng"), ok("2026-11-30"));
+        assert_eq!(due("trong tháng này"), ok("2026-11-30"));
+        assert_eq!(due("hạn cuối quý"), ok("2026-12-31"));
+        assert_eq!(due("trong quý này"), ok("2026-12-31"));
+        assert_eq!(due("trước cuối năm"), ok("2026-12-31"));
+        assert_eq!(due("trước cuối năm thống kê"), ok("2027-09-30"));
+        assert_eq!(due("trong tuần sau"), ok("2026-11-27"));
+        assert_eq!(due("trong tháng 12"), ok("2026-12-31"));
+        assert_eq!(due("trong tháng 1"), ok("2027-01-31"));
+        assert_eq!(due("bao cao truoc 10/12"), ok("2026-12-10"));
+        assert_eq!(due("báo cáo trước Tết"), Err(TaskProblem::VagueDeadline));
+        assert_eq!(due("rà soát các việc hoãn"), Err(TaskProblem::NoDeadline));
+        // New Year's Day is a holiday and 2/1/2027 a Saturday.
+        let late = NaiveDate::from_ymd_opt(2026, 12, 29).unwrap();
+        assert_eq!(
+            deadline(&Text::new("trong 3 ngày làm việc"), late).map(|d| d.to_string()),
+            ok("2027-01-04")
+        );
+    }
+
+    fn unit(q: &str, scope: &Scope) -> Result<Vec<String>, TaskProblem> {
+        d(
+            &format!("{q} rà soát các việc tồn đọng, báo cáo trước 15/12"),
+            scope,
+        )
+        .map(|t| t.don_vi_ma)
+    }
+
+    fn units(v: &[&str]) -> Result<Vec<String>, TaskProblem> {
+        Ok(v.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn assignees_from_names_aliases_and_regions() {
+        let n = &Scope::National;
+        assert_eq!(unit("Giao THADS TP Hà Nội", n), units(&["T01"]));
+        assert_eq!(unit("giao thads ha noi", n), units(&["T01"]));
+        assert_eq!(unit("Giao THADS TP.HCM", n), units(&["T79"]));
+        assert_eq!(unit("Giao THADS Sài Gòn", n), units(&["T79"]));
+        assert_eq!(unit("Giao THADS Bình Dương", n), units(&["T79"]));
+        assert_eq!(unit("Giao THADS Thừa Thiên Huế", n), units(&["T46"]));
+        assert_eq!(unit("Giao THADS tỉnh Khánh Hoà", n), units(&["T56"]));
+        assert_eq!(unit("Giao THADS tinh khanh hoa", n), units(&["T56"]));
+        assert_eq!(unit("Yêu cầu THADS HN", n), units(&["T01"]));
+        assert_eq!(
+            unit("Giao Phòng THADS khu vực 3 Đà Nẵng", n),
+            units(&["T48-KV03"])
+        );
+        assert_eq!(unit("giao phong kv 2 can tho", n), units(&["T92-KV02"]));
+        assert_eq!(unit("Giao đơn vị T01-KV03", n), units(&["T01-KV03"]));
+        assert_eq!(
+            unit("Giao THADS Hà Nội và Hải Phòng", n),
+            units(&["T01", "T31"])
+        );
+        assert_eq!(
+            unit("Giao các tỉnh Tây Nguyên", n),
+            units(&["T52", "T66", "T68"])
+        );
+        let hcm = &Scope::Province {
+            ma_tinh: "79".into(),
+        };
+        assert_eq!(unit("Giao Phòng khu vực 5", hcm), units(&["T79-KV05"]));
+    }
+
+    #[test]
+    fn unclear_assignees_are_asked_back() {
+        let n = &Scope::National;
+        assert!(matches!(
+            unit("Giao THADS ĐN", n),
+            Err(TaskProblem::AmbiguousUnit { .. })
+        ));
+        assert!(matches!(
+            unit("Giao THADS QN", n),
+            Err(TaskProblem::AmbiguousUnit { .. })
+        ));
+        assert_eq!(
+            unit("Giao Phòng khu vực 5", n),
+            Err(TaskProblem::OfficeUnresolved(5))
+        );
+        assert_eq!(
+            unit("Giao Phòng khu vực 25 Hà Nội", n),
+            Err(TaskProblem::OfficeUnresolved(25))
+        );
+        assert_eq!(unit("Giao", n), Err(TaskProblem::NoAssignee));
+        let hn = &Scope::Province {
+            ma_tinh: "01".into(),
+        };
+        assert!(matches!(
+            unit("Giao THADS Đà Nẵng", hn),
+            Err(TaskProblem::OutOfScope(_))
+        ));
+        assert!(d("Giao THADS Hà Nội rà soát việc tồn trước 1/1/2026", n)
+            .is_err_and(|e| matches!(e, TaskProblem::PastDeadline(_))));
+    }
+
+    #[test]
+    fn quantities_and_postponed_cases() {
+        let p79 = &Scope::Province {
+            ma_tinh: "79".into(),
+        };
+        let t = d(
+            "Giao Phòng khu vực 5 đôn đốc cưỡng chế 20 việc có điều kiện có số tiền phải thi hành lớn nhất, xong trước ngày 31/12/2026.",
+            p79,
+        )
+        .unwrap();
+        assert_eq!(t.so_luong, Some(20));
+        assert_eq!(t.don_vi_ma, ["T79-KV05"]);
+        assert!(t.scope.unwrap().sql.ends_with("LIMIT 20"));
+        let n = &Scope::National;
+        let t = d(
+            "giao thads an giang kiem tra 30 viec hoan lau nhat, bao cao truoc 10/12",
+            n,
+        )
+        .unwrap();
+        assert_eq!(t.so_luong, Some(30));
+        assert!(t.scope.unwrap().sql.contains("'hoan'"));
+        // "hoàn thành" is not "hoãn".
+        let t = d(
+            "Giao THADS Hà Nội rà soát các việc tồn đọng, hoàn thành trong 2 tuần",
+            n,
+        )
+        .unwrap();
+        assert!(!t.scope.unwrap().sql.contains("'hoan'"));
+        let t = d(
+            "Giao THADS Hà Nội kiểm tra 15 hồ sơ tồn đọng trước 15/12",
+            n,
+        )
+        .unwrap();
+        assert_eq!(t.so_luong, Some(15));
     }
 }
