@@ -587,6 +587,15 @@ impl Frames {
         self.frame(table).clone().lazy()
     }
 
+    /// The largest value of the integer `column` of `table` (`None` when it has none).
+    ///
+    /// # Errors
+    /// [`Error::Polars`] when the column is missing or not an integer column.
+    pub fn max_int(&self, table: Table, column: &str) -> Result<Option<i64>> {
+        let values = self.frame(table).column(column)?.cast(&DataType::Int64)?;
+        Ok(values.i64()?.max())
+    }
+
     /// Number of rows of `table`.
     pub fn height(&self, table: Table) -> usize {
         self.frame(table).height()

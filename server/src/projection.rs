@@ -491,8 +491,89 @@ pub struct BenchReport {
     /// every level (median and max of `runs` batches).
     pub batch_ms_median: f64,
     pub batch_ms_max: f64,
-    /// The last batch's snapshot equals `compute_snapshot` on the same frames.
+    /// A mixed micro-batch of 1,000 rows: 250 changed cases, 250 new cases, 250 new decisions
+    /// and 250 new receipts of existing cases (median and max of `runs` batches).
+    pub mixed_ms_median: f64,
+    pub mixed_ms_max: f64,
+    /// After every batch of both kinds, the engine's snapshot equals `compute_snapshot` (the
+    /// all-Polars path) on the same frames.
     pub batch_equals_scratch: bool,
+}
+
+/// `so_tien_da_thi_hanh` raised by 1 đồng, so that re-read cases really change.
+fn paid_one_more(mut rows: Vec<ColumnData>) -> Vec<ColumnData> {
+    let paid = Table::ViecThiHanh
+        .columns()
+        .iter()
+        .position(|c| c.name == "so_tien_da_thi_hanh");
+    if let Some(ColumnData::Int(paid)) = paid.and_then(|i| rows.get_mut(i)) {
+        for v in paid.iter_mut().flatten() {
+            *v += 1;
+        }
+    }
+    rows
+}
+
+/// 250 existing rows of `table`, spread over its ids (offset by `run`).
+async fn spread_rows(
+    store: &Store,
+    frames: &Frames,
+    table: Table,
+    run: usize,
+) -> Result<Vec<ColumnData>, Error> {
+    let stride = i64::try_from(frames.height(table) / 250)
+        .unwrap_or(1)
+        .max(2);
+    let offset = i64::try_from(run).unwrap_or(0) % (stride - 1) + 1;
+    let ids: Vec<i64> = (0..250).map(|k| k * stride + offset).collect();
+    read_rows(store, table, Some(&ids)).await
+}
+
+/// Copies of `rows` under new ids after `first` (and, for cases, new numbers).
+fn as_new_rows(mut rows: Vec<ColumnData>, first: i64, tag: &str) -> Vec<ColumnData> {
+    if let Some(ColumnData::Int(ids)) = rows.first_mut() {
+        for (k, id) in (1..).zip(ids.iter_mut()) {
+            *id = Some(first + k);
+        }
+    }
+    if let Some(ColumnData::Text(numbers)) = rows.get_mut(1) {
+        for n in numbers.iter_mut().flatten() {
+            n.push_str(tag);
+        }
+    }
+    rows
+}
+
+/// Run `run` of the mixed micro-batch (see [`BenchReport::mixed_ms_median`]).
+async fn mixed_batch(
+    store: &Store,
+    frames: &Frames,
+    run: usize,
+) -> Result<Vec<(Table, Vec<ColumnData>)>, Error> {
+    let offset = i64::try_from(run).unwrap_or(0) * 250;
+    let mut out = vec![(
+        Table::ViecThiHanh,
+        paid_one_more(spread_rows(store, frames, Table::ViecThiHanh, run + 7).await?),
+    )];
+    for table in [Table::ViecThiHanh, Table::QuyetDinh, Table::BienLai] {
+        let rows = spread_rows(store, frames, table, run).await?;
+        let first = frames.max_int(table, "id")?.unwrap_or(0) + offset;
+        out.push((table, as_new_rows(rows, first, &format!("-b{run}"))));
+    }
+    // One upsert per table: the changed and the new cases together.
+    let new_cases = out.remove(1).1;
+    if let Some((_, changed)) = out.first_mut() {
+        for (column, extra) in changed.iter_mut().zip(new_cases) {
+            match (column, extra) {
+                (ColumnData::Int(a), ColumnData::Int(b)) => a.extend(b),
+                (ColumnData::Text(a), ColumnData::Text(b)) => a.extend(b),
+                (ColumnData::Date(a), ColumnData::Date(b)) => a.extend(b),
+                (ColumnData::Float(a), ColumnData::Float(b)) => a.extend(b),
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn median(mut times: Vec<f64>) -> (f64, f64, f64) {
@@ -523,13 +604,14 @@ pub async fn bench(store: &Store, runs: usize) -> Result<BenchReport, Error> {
     for run in 0..runs {
         let offset = i64::try_from(run).unwrap_or(0) % stride + 1;
         let ids: Vec<i64> = (0..1000).map(|k| k * stride + offset).collect();
-        let mut rows = read_rows(store, Table::ViecThiHanh, Some(&ids)).await?;
-        if let Some(ColumnData::Int(paid)) = rows.get_mut(13) {
-            for v in paid.iter_mut().flatten() {
-                *v += 1;
-            }
-        }
-        batches.push(rows);
+        batches.push(vec![(
+            Table::ViecThiHanh,
+            paid_one_more(read_rows(store, Table::ViecThiHanh, Some(&ids)).await?),
+        )]);
+    }
+    let mut mixed = Vec::with_capacity(runs);
+    for run in 0..runs {
+        mixed.push(mixed_batch(store, &frames, run).await?);
     }
     tokio::task::spawn_blocking(move || {
         let mut scratch = Vec::with_capacity(runs);
@@ -551,15 +633,21 @@ pub async fn bench(store: &Store, runs: usize) -> Result<BenchReport, Error> {
         let batch_rows = batches
             .first()
             .and_then(|b| b.first())
+            .and_then(|(_, rows)| rows.first())
             .map_or(0, ColumnData::len);
-        let mut batch_times = Vec::with_capacity(runs);
-        let mut last = None;
-        for rows in batches {
-            let t = Instant::now();
-            let update = engine.apply(&mut frames, vec![(Table::ViecThiHanh, rows)], &now_iso())?;
-            batch_times.push(t.elapsed().as_secs_f64() * 1e3);
-            last = Some(update.snapshot);
-        }
+        let mut timed = |batches: Vec<Vec<(Table, Vec<ColumnData>)>>| -> Result<_, Error> {
+            let mut times = Vec::with_capacity(batches.len());
+            let mut last = None;
+            for changes in batches {
+                let t = Instant::now();
+                let update = engine.apply(&mut frames, changes, &now_iso())?;
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                last = Some(update.snapshot);
+            }
+            Ok((times, last))
+        };
+        let (batch_times, _) = timed(batches)?;
+        let (mixed_times, last) = timed(mixed)?;
         let batch_equals_scratch = match last {
             Some(mut snap) => {
                 let mut scratch = kpi::compute_snapshot(&frames, as_of)?;
@@ -572,6 +660,7 @@ pub async fn bench(store: &Store, runs: usize) -> Result<BenchReport, Error> {
         let (scratch_ms_median, _, _) = median(scratch);
         let (recompute_ms_median, recompute_ms_min, _) = median(recompute);
         let (batch_ms_median, _, batch_ms_max) = median(batch_times);
+        let (mixed_ms_median, _, mixed_ms_max) = median(mixed_times);
         Ok(BenchReport {
             cases,
             load_s,
@@ -583,6 +672,8 @@ pub async fn bench(store: &Store, runs: usize) -> Result<BenchReport, Error> {
             batch_rows,
             batch_ms_median,
             batch_ms_max,
+            mixed_ms_median,
+            mixed_ms_max,
             batch_equals_scratch,
         })
     })
