@@ -250,17 +250,25 @@ pub async fn eval(cfg: &Config, args: EvalArgs) -> Result<(), Error> {
     let pool = pool.clone();
     let cfg2 = cfg.clone();
     let model_path = args.model.clone();
+    let rules = args.planner == "rules";
     let (assistant, frames) = tokio::task::spawn_blocking(move || {
-        (Assistant::new(load_model(model_path, &cfg2)), frames)
+        let assistant = if rules {
+            Assistant::rules_only()
+        } else {
+            Assistant::new(load_model(model_path, &cfg2))
+        };
+        (assistant, frames)
     })
     .await
     .map_err(|_| Error::Join)?;
     println!(
-        "model: {}",
-        if assistant.has_model() {
-            "loaded"
+        "planner: {}",
+        if rules {
+            "rules (best-ranked cue candidates, no model)"
+        } else if assistant.has_model() {
+            "model (loaded)"
         } else {
-            "NOT LOADED"
+            "model NOT LOADED"
         }
     );
     let frames = std::sync::Arc::new(frames);

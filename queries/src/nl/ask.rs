@@ -358,7 +358,7 @@ fn answer_query(
         );
     }
     let grammar = PlanGrammar::new(text, linked);
-    let mut turn = prompt::question(&text.nfc, linked);
+    let mut turn = prompt::question(&text.nfc, linked, &grammar);
     let mut last_error = String::new();
     for _ in 0..MAX_ATTEMPTS {
         let mut stream = |t: &str| progress(Progress::Generating(t));
@@ -369,7 +369,7 @@ fn answer_query(
         let plan_line = plan_line(&values);
         let Some(plan) = PlanGrammar::plan(&values) else {
             last_error = format!("kế hoạch không hợp lệ: {plan_line}");
-            turn = repair_turn(&text.nfc, linked, &last_error);
+            turn = repair_turn(&text.nfc, linked, &grammar, &last_error);
             continue;
         };
         match run_plan(&plan, linked, scope, as_of, runner, progress) {
@@ -379,7 +379,7 @@ fn answer_query(
             }
             Err(e) => {
                 last_error = e;
-                turn = repair_turn(&text.nfc, linked, &last_error);
+                turn = repair_turn(&text.nfc, linked, &grammar, &last_error);
             }
         }
     }
@@ -398,10 +398,10 @@ fn plan_line(values: &[String]) -> String {
         .join(" ")
 }
 
-fn repair_turn(question: &str, linked: &Linked, error: &str) -> String {
+fn repair_turn(question: &str, linked: &Linked, grammar: &PlanGrammar, error: &str) -> String {
     format!(
         "{}\n(Lần trước lỗi: {error}. Hãy chọn kế hoạch khác.)",
-        prompt::question(question, linked)
+        prompt::question(question, linked, grammar)
     )
 }
 

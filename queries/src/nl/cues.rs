@@ -9,7 +9,16 @@ use super::normalize::{find_words, Text};
 const METRIC_CUES: &[(&str, &[&str])] = &[
     (
         "so_viec",
-        &["viec", "so viec", "bao nhieu viec", "thu ly", "vu viec"],
+        &[
+            "viec",
+            "so viec",
+            "bao nhieu viec",
+            "thu ly",
+            "vu viec",
+            "nhieu viec",
+            "it viec",
+            "viec ton",
+        ],
     ),
     (
         "tien_phai_thi_hanh",
@@ -95,6 +104,15 @@ const METRIC_CUES: &[(&str, &[&str])] = &[
             "khong dat chi tieu",
             "chua dat+chi tieu",
             "khong dat+chi tieu",
+        ],
+    ),
+    (
+        "dat_chi_tieu",
+        &[
+            "dat chi tieu",
+            "da dat chi tieu",
+            "vuot chi tieu",
+            "hoan thanh chi tieu",
         ],
     ),
     ("so_bien_lai", &["bien lai", "bl"]),
@@ -430,18 +448,17 @@ fn ranked(text: &Text, table: &[(&'static str, &[&str])]) -> Vec<(&'static str, 
     out
 }
 
-/// Metrics the question can mean, best first (at most `n`; empty when nothing matches).
+/// Metrics the question can mean, best first (at most `n`; empty when nothing matches). A
+/// metric whose cue is much weaker than the best one's (under three quarters of its length) is
+/// left out: "bao nhiêu việc … ra quyết định …" counts cases, the model need not weigh
+/// "quyết định" against it.
 pub fn metrics(text: &Text, n: usize) -> Vec<&'static str> {
-    ranked(text, METRIC_CUES)
-        .into_iter()
-        .take(n)
-        .map(|(k, _)| k)
-        .collect()
+    within_reach(ranked(text, METRIC_CUES), n)
 }
 
 /// Metrics the question can mean given the dimension it groups by: a metric that counts the
 /// grouped things themselves ("Top 10 chấp hành viên có nhiều việc…" groups by officer and
-/// counts cases, not officers) goes after the others.
+/// counts cases, not officers) is dropped when another candidate remains.
 /// Likewise a named office ("Phòng THADS khu vực 1 của Cần Thơ đang giải quyết bao nhiêu
 /// việc?") is where to count, not what.
 pub fn metrics_for_dims(
@@ -450,17 +467,27 @@ pub fn metrics_for_dims(
     n: usize,
     dims: &[&str],
 ) -> Vec<&'static str> {
-    let mut out = metrics(text, n);
+    let mut out: Vec<(&'static str, usize)> = ranked(text, METRIC_CUES);
     let counted = match dims.first() {
         Some(&"chv") => &["so_chv", "so_can_bo"][..],
         Some(&"phong_kv") => &["so_phong_kv"][..],
         _ if linked.office.is_some() => &["so_phong_kv"][..],
         _ => &[][..],
     };
-    if out.iter().any(|m| !counted.contains(m)) {
-        out.sort_by_key(|m| counted.contains(m));
+    if out.iter().any(|(m, _)| !counted.contains(m)) {
+        out.retain(|(m, _)| !counted.contains(m));
     }
-    out
+    within_reach(out, n)
+}
+
+/// The best `n` candidates whose cue is at least three quarters as strong as the best one's.
+fn within_reach(all: Vec<(&'static str, usize)>, n: usize) -> Vec<&'static str> {
+    let best = all.first().map_or(0, |(_, s)| *s);
+    all.into_iter()
+        .filter(|(_, s)| s * 4 >= best * 3)
+        .take(n)
+        .map(|(k, _)| k)
+        .collect()
 }
 
 /// Case sets the question names, best first. An overdue rule (QH01–QH16) combines several

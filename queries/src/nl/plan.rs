@@ -105,6 +105,12 @@ pub const METRICS: &[Metric] = &[
         "%",
     ),
     m(
+        "dat_chi_tieu",
+        Base::Viec,
+        "các tỉnh đã đạt chỉ tiêu tỷ lệ xong về việc (K15)",
+        "%",
+    ),
+    m(
         "so_bien_lai",
         Base::BienLai,
         "số biên lai hợp lệ",
@@ -415,7 +421,7 @@ pub fn sets_for(metric: &Metric) -> Vec<&'static CaseSet> {
 pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
     let geo: &[&str] = &["khong", "tinh", "mien", "vung"];
     let extra: &[&str] = match metric.base {
-        Base::Viec if matches!(metric.key, "chua_dat_chi_tieu") => &[],
+        Base::Viec if matches!(metric.key, "chua_dat_chi_tieu" | "dat_chi_tieu") => &[],
         Base::Viec if matches!(metric.key, "binh_quan_chv") => &[],
         Base::Viec => &[
             "phong_kv",
@@ -435,7 +441,7 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
     };
     let geo: &[&str] = match metric.base {
         Base::Tinh | Base::ChiTieu | Base::NhiemVu => &["khong", "tinh"],
-        Base::Viec if metric.key == "chua_dat_chi_tieu" => &["tinh"],
+        Base::Viec if matches!(metric.key, "chua_dat_chi_tieu" | "dat_chi_tieu") => &["tinh"],
         Base::Viec if metric.key == "binh_quan_chv" => &["khong", "tinh"],
         Base::CanBo | Base::DonVi => &["khong", "tinh", "mien", "vung", "phong_kv"],
         _ => geo,
@@ -511,6 +517,10 @@ struct Q {
     /// Compare the single value with a unit's target: rendered as `WITH r AS (…) SELECT r.*,
     /// target FROM r CROSS JOIN chi_tieu …` (Polars runs no scalar subquery in a select list).
     target: Option<Target>,
+    /// The provinces whose rate (by `ma_tinh`) is below (`true`) or at least (`false`) their
+    /// own target of year `.0`: rendered as a CTE joined to `chi_tieu` (Polars cannot compare
+    /// an aggregate with a grouped column in `HAVING`).
+    vs_target: Option<(i32, bool)>,
 }
 
 /// The `chi_tieu` row a rate is compared with.
@@ -531,6 +541,12 @@ impl Q {
 
     fn render(&self) -> String {
         let body = self.render_select();
+        if let Some((year, below)) = self.vs_target {
+            let (cmp, dir) = if below { ("<", "") } else { (">=", " DESC") };
+            return format!(
+                "WITH r AS ({body}) SELECT t.ten, r.ty_le, ct.ty_le_viec AS chi_tieu FROM r JOIN tinh t ON t.ma_tinh = r.ma_tinh JOIN don_vi u ON u.ma_tinh = r.ma_tinh AND u.cap = 'tinh' JOIN chi_tieu ct ON ct.don_vi_id = u.id AND ct.nam_thong_ke = {year} WHERE r.ty_le {cmp} ct.ty_le_viec ORDER BY r.ty_le{dir}, t.ma_tinh"
+            );
+        }
         let Some(t) = &self.target else { return body };
         let values: Vec<String> = self.values.iter().map(|(_, a)| format!("r.{a}")).collect();
         format!(
@@ -651,6 +667,7 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         "ty_le_xong_viec"
             | "ty_le_xong_tien"
             | "chua_dat_chi_tieu"
+            | "dat_chi_tieu"
             | "binh_quan_chv"
             | "chuyen_ky_sau"
     ) {
@@ -688,7 +705,12 @@ fn effective_period(metric: &Metric, cx: &Context<'_>) -> Option<Period> {
     }
     if matches!(
         metric.key,
-        "ty_le_xong_viec" | "ty_le_xong_tien" | "chua_dat_chi_tieu" | "binh_quan_chv" | "chi_tieu"
+        "ty_le_xong_viec"
+            | "ty_le_xong_tien"
+            | "chua_dat_chi_tieu"
+            | "dat_chi_tieu"
+            | "binh_quan_chv"
+            | "chi_tieu"
     ) {
         let y = stat_year_of(cx.as_of);
         let (s, _) = stat_year_bounds(y);
@@ -912,14 +934,17 @@ fn apply_set(
                     } else {
                         ("tham_dinh_gia", "ban_dau_gia")
                     };
-                    let age = if set == "qh09" {
-                        format!("k1.ngay_thuc_hien < {}", working_days_back(a, 5))
+                    let before = if set == "qh09" {
+                        working_days_back(a, 5)
                     } else {
-                        format!("k1.ngay_thuc_hien < {}", minus_days(a, 55))
+                        minus_days(a, 55)
                     };
+                    // Some step old enough with no next step on or after it ⇔ the latest such
+                    // step is after the latest next step (or there is none): equality joins
+                    // only, which Polars runs.
                     w.push(format!("v.trang_thai {NON_TERMINAL}"));
                     w.push(format!(
-                        "v.id IN (SELECT k1.viec_id FROM bien_phap_cuong_che k1 LEFT JOIN bien_phap_cuong_che k2 ON k2.viec_id = k1.viec_id AND k2.loai = '{to_kind}' AND k2.ngay_thuc_hien >= k1.ngay_thuc_hien WHERE k1.loai = '{from_kind}' AND k2.id IS NULL AND {age})"
+                        "v.id IN (SELECT k1.viec_id FROM (SELECT viec_id, MAX(ngay_thuc_hien) AS ngay FROM bien_phap_cuong_che WHERE loai = '{from_kind}' AND ngay_thuc_hien < {before} GROUP BY viec_id) k1 LEFT JOIN (SELECT viec_id, MAX(ngay_thuc_hien) AS ngay FROM bien_phap_cuong_che WHERE loai = '{to_kind}' GROUP BY viec_id) k2 ON k2.viec_id = k1.viec_id WHERE k2.viec_id IS NULL OR k2.ngay < k1.ngay)"
                     ));
                     "v.ngay_thu_ly"
                 }
@@ -1076,18 +1101,13 @@ fn apply_metric(
             }
             return q.values.first().map(|v| v.1.clone()).unwrap_or_default();
         }
-        "chua_dat_chi_tieu" => {
+        "chua_dat_chi_tieu" | "dat_chi_tieu" => {
             let (s, d, y) = year_bounds(period, cx.as_of);
             q.wheres.extend(k2_where(&s, &d));
-            q.join("JOIN tinh t ON t.ma_tinh = v.ma_tinh".into());
-            q.join("JOIN don_vi u ON u.ma_tinh = v.ma_tinh AND u.cap = 'tinh'".into());
-            q.join(format!("JOIN chi_tieu ct ON ct.don_vi_id = u.id AND ct.nam_thong_ke = {y}"));
-            q.keys.push(("t.ten".into(), "ten".into()));
-            q.group.extend(["t.ma_tinh".into(), "t.ten".into(), "ct.ty_le_viec".into()]);
+            q.keys.push(("v.ma_tinh".into(), "ma_tinh".into()));
+            q.group.push("v.ma_tinh".into());
             q.values.push((k4(&s, &d), "ty_le".into()));
-            q.values.push(("ct.ty_le_viec".into(), "chi_tieu".into()));
-            q.having.push(format!("{} < ct.ty_le_viec", k4(&s, &d)));
-            q.order.extend(["ty_le".into(), "t.ma_tinh".into()]);
+            q.vs_target = Some((y, metric.key == "chua_dat_chi_tieu"));
             return "ty_le".into();
         }
         "thoi_gian_tb" => {
@@ -1288,7 +1308,10 @@ fn apply_dim(
     date_col: Option<&str>,
     value: &str,
 ) {
-    if matches!(metric.key, "binh_quan_chv" | "chua_dat_chi_tieu") {
+    if matches!(
+        metric.key,
+        "binh_quan_chv" | "chua_dat_chi_tieu" | "dat_chi_tieu"
+    ) {
         return;
     }
     let dir = match plan.order {
@@ -1351,10 +1374,11 @@ fn apply_dim(
             q.join("JOIN don_vi uc ON uc.id = cv.don_vi_id".into());
             q.keys.insert(0, ("cv.ho_ten".into(), "ho_ten".into()));
             q.keys.insert(1, ("uc.ten".into(), "don_vi".into()));
-            q.keys.insert(2, ("cv.id".into(), "ma_can_bo".into()));
             q.group
                 .extend(["cv.id".into(), "cv.ho_ten".into(), "uc.ten".into()]);
-            key_order(q, "ma_can_bo", true);
+            // Ties by the officer's id, a group key not selected (Polars cannot order by a
+            // selected alias of a qualified key).
+            key_order(q, "cv.id", true);
         }
         "thang" | "quy" => {
             let col = date_col.unwrap_or("v.ngay_thu_ly");

@@ -32,8 +32,8 @@ pub struct PlanGrammar {
 /// Case sets a metric may take (rates and derived metrics fix their own population).
 pub fn sets_of(metric_key: &str) -> Vec<&'static str> {
     match metric_key {
-        "ty_le_xong_viec" | "ty_le_xong_tien" | "chua_dat_chi_tieu" | "binh_quan_chv"
-        | "chuyen_ky_sau" => vec!["tat_ca"],
+        "ty_le_xong_viec" | "ty_le_xong_tien" | "chua_dat_chi_tieu" | "dat_chi_tieu"
+        | "binh_quan_chv" | "chuyen_ky_sau" => vec!["tat_ca"],
         "thoi_gian_tb" => vec!["xong", "xong_khong_dinh_chi"],
         "ty_le_don_dung_han" => vec!["tat_ca"],
         _ => metric(metric_key)
@@ -198,6 +198,7 @@ pub fn system() -> String {
         "Bạn chuyển câu hỏi tiếng Việt về thi hành án dân sự thành một kế hoạch truy vấn.\n\
          Trả lời đúng một dòng: do=<chỉ số> tap=<tập> theo=<chiều> xep=<khong|giam|tang> lay=<khong|số>, thêm va=<chỉ số thứ hai> khi câu hỏi hỏi hai số liệu.\n\
          Tỉnh, miền, phòng, loại án, kênh, số tiền và thời gian đã được nhận diện sẵn và tự động lọc: không cần ghi lại.\n\
+         Dòng (gợi ý: …) là kế hoạch đoán từ từ khóa của câu hỏi: giữ nguyên, trừ khi câu hỏi rõ ràng muốn chỉ số, tập hay chiều khác.\n\
          theo=<chiều> chỉ khi câu hỏi muốn chia nhóm/xếp hạng (theo từng tỉnh, tỉnh nào, mỗi miền, theo tháng...).\n\
          xep=giam cho nhiều nhất/cao nhất, xep=tang cho ít nhất/thấp nhất; lay=số dòng khi hỏi top N hoặc 'nào nhất' (lay=1).\n\
          Chỉ số (do):\n",
@@ -384,8 +385,9 @@ pub fn prefix(turn: impl Fn(&str, &str) -> String) -> String {
     out
 }
 
-/// The user turn for one question: the question and, briefly, what linking found.
-pub fn question(text: &str, linked: &Linked) -> String {
+/// The user turn for one question: the question, briefly what linking found, and the plan the
+/// cue words suggest (the model keeps it unless the question says otherwise).
+pub fn question(text: &str, linked: &Linked, grammar: &PlanGrammar) -> String {
     let mut found: Vec<String> = Vec::new();
     let names: Vec<&str> = linked
         .province_codes()
@@ -398,11 +400,14 @@ pub fn question(text: &str, linked: &Linked) -> String {
     if let Some(p) = &linked.period {
         found.push(p.label.clone());
     }
-    if found.is_empty() {
-        text.to_owned()
-    } else {
-        format!("{text}\n({})", found.join("; "))
-    }
+    let keys = ["do", "tap", "theo", "xep", "lay", "va"];
+    let hint: Vec<String> = keys
+        .iter()
+        .zip(grammar.first_choice())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    found.push(format!("gợi ý: {}", hint.join(" ")));
+    format!("{text}\n({})", found.join("; "))
 }
 
 #[cfg(test)]
