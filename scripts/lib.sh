@@ -9,7 +9,8 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 SITE="$TARGET/site"
 export IOC_SITE_ROOT="${IOC_SITE_ROOT:-$SITE}"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step prints the time since the script started, so a slow step shows in CI logs.
+say() { printf '\033[1m==> [%dm%02ds] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 ensure_rust_tools() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

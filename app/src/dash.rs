@@ -65,6 +65,20 @@ pub struct Dashboard {
     pub monthly: Vec<MonthPoint>,
     pub tasks_open: usize,
     pub tasks: Vec<TaskItem>,
+    /// The same KPIs at the previous day's report date, for the "since yesterday" changes;
+    /// `None` until it has been computed.
+    pub day_before: Option<DayBefore>,
+}
+
+/// The KPIs of the country and of each province computed with the previous day as the report
+/// date: the same formulas over the same data, so `today − day_before` is the change since
+/// yesterday.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DayBefore {
+    /// ISO date of that report date.
+    pub as_of: String,
+    pub national: UnitKpi,
+    pub provinces: Vec<UnitKpi>,
 }
 
 /// Whether `scope` may open a page about the unit (`ma_tinh`, `don_vi_id`, `can_bo_id`); the
@@ -313,6 +327,7 @@ pub fn wall(d: &Dashboard, read_at_ms: i64) -> WallData {
         year: d.year,
         read_at_ms,
         national: d.national.clone(),
+        yesterday: d.day_before.as_ref().map(|b| b.national.clone()),
         changes: changes(d, SeriesLevel::Country, key),
         tiles,
         weakest,

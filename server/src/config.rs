@@ -27,7 +27,8 @@ pub struct Config {
     /// `IOC_SITE_ROOT`: folder with the built site (`pkg/`, `style.css`); default `target/site`.
     pub site_root: PathBuf,
     /// `IOC_MODEL_PATH`: the GGUF weights; default: the default model in the cache that
-    /// `scripts/fetch-model.sh` fills (`$IOC_CACHE_DIR`, else `~/.cache/thads-ioc`).
+    /// `scripts/fetch-model.sh` fills (`$IOC_CACHE_DIR`, else `~/.cache/thads-ioc`); `off`:
+    /// run without a model (dashboards only; questions answer that the model is not loaded).
     pub model_path: Option<PathBuf>,
     /// `IOC_INGEST_TOKEN`: bearer token of `POST /api/events`; unset disables ingest.
     pub ingest_token: Option<String>,
@@ -52,9 +53,12 @@ impl Config {
             Some(dir) => Some(PathBuf::from(dir)),
             None => var("HOME")?.map(|home| PathBuf::from(home).join(".cache").join("thads-ioc")),
         };
-        let model_path = var("IOC_MODEL_PATH")?.map(PathBuf::from).or_else(|| {
-            cache_dir.map(|dir| model::ModelPath::in_cache(&dir, model::ModelPath::DEFAULT_FILE))
-        });
+        let model_path = match var("IOC_MODEL_PATH")? {
+            Some(off) if off == "off" => None,
+            Some(path) => Some(PathBuf::from(path)),
+            None => cache_dir
+                .map(|dir| model::ModelPath::in_cache(&dir, model::ModelPath::DEFAULT_FILE)),
+        };
         Ok(Config {
             database_url,
             site_root,

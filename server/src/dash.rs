@@ -8,7 +8,7 @@
 
 use crate::projection::Projection;
 use crate::store::Store;
-use app::dash::{Dashboard, MonthPoint, RuleCounts, SeriesLevel};
+use app::dash::{Dashboard, DayBefore, MonthPoint, RuleCounts, SeriesLevel};
 use app::error::AppError;
 use app::ssr::{AppState, BoxFuture, DataSource};
 use app::text::dash as t;
@@ -19,6 +19,7 @@ use app::wire::NationalTotals;
 use axum::extract::{Query, State as AxumState};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use queries::drill::{self, OverdueFilter, OverdueSort, OverdueTable};
 use queries::kpi::{KpiRow, KpiSnapshot, Level, RuleId, COUNTRY_KEY};
 use queries::Scope;
@@ -49,6 +50,8 @@ pub struct Data {
     projection: Projection,
     names: OnceCell<Arc<Names>>,
     dashboard: Mutex<Option<Arc<Dashboard>>>,
+    /// The KPIs at the day before the data's as-of date, computed once per as-of date.
+    day_before: Mutex<Option<(NaiveDate, DayBefore)>>,
     overdue: Mutex<Option<(u64, Arc<OverdueTable>)>>,
 }
 
@@ -61,6 +64,7 @@ pub fn with_dashboards(app: AppState, store: &Store, projection: &Projection) ->
             projection: projection.clone(),
             names: OnceCell::new(),
             dashboard: Mutex::new(None),
+            day_before: Mutex::new(None),
             overdue: Mutex::new(None),
         }),
         ..app
@@ -190,6 +194,7 @@ fn dashboard_of(
     names: &Names,
     tasks_open: usize,
     tasks: Vec<drill::OpenTask>,
+    day_before: Option<DayBefore>,
 ) -> Dashboard {
     let monthly = k
         .monthly
@@ -256,6 +261,16 @@ fn dashboard_of(
         monthly,
         tasks_open,
         tasks,
+        day_before,
+    }
+}
+
+/// The country's and the provinces' KPIs of a snapshot computed at the day before.
+fn day_before_of(k: &KpiSnapshot, names: &Names) -> DayBefore {
+    DayBefore {
+        as_of: k.as_of.format("%Y-%m-%d").to_string(),
+        national: unit_kpi(&k.national, names),
+        provinces: k.by_province.iter().map(|r| unit_kpi(r, names)).collect(),
     }
 }
 
@@ -291,15 +306,47 @@ impl Data {
         .map_err(|e| unavailable("tasks")(e.to_string()))?
         .map_err(|e| unavailable("tasks")(e.to_string()))?
         .map_err(|e| unavailable("tasks")(e.to_string()))?;
+        let day_before = self.day_before(as_of, &names).await;
         let d = Arc::new(dashboard_of(
             published.version,
             kpi,
             &names,
             tasks_open,
             tasks,
+            day_before,
         ));
         *cached = Some(d.clone());
         Ok(d)
+    }
+
+    /// The KPIs with `as_of − 1 day` as the report date, computed from scratch over the live
+    /// frames once per as-of date (about a second at scale 1.0; the as-of date moves once a
+    /// day). `None`, logged, when it cannot be computed: the dashboards then show no daily change.
+    async fn day_before(&self, as_of: NaiveDate, names: &Names) -> Option<DayBefore> {
+        let mut cached = self.day_before.lock().await;
+        if let Some((_, d)) = cached.as_ref().filter(|(date, _)| *date == as_of) {
+            return Some(d.clone());
+        }
+        let day = as_of.pred_opt()?;
+        let projection = self.projection.clone();
+        let computed = tokio::task::spawn_blocking(move || {
+            projection.with_frames(|f, _| queries::kpi::compute_snapshot(f, day))
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+        .and_then(|r| r.map_err(|e| e.to_string()));
+        match computed {
+            Ok(k) => {
+                let d = day_before_of(&k, names);
+                *cached = Some((as_of, d.clone()));
+                Some(d)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "KPIs of the day before");
+                None
+            }
+        }
     }
 
     async fn overdue_table(&self) -> Result<Arc<OverdueTable>, AppError> {

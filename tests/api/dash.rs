@@ -76,6 +76,23 @@ async fn dashboard_figures_come_from_the_snapshot_and_match_the_store() {
             wall.overdue_rules.iter().map(|r| r.total).sum::<u64>(),
             wall.national.overdue_total
         );
+        // The day before: the same KPIs with yesterday as the report date — its "receipts
+        // today" are the valid receipts dated yesterday in the store.
+        let before = d.day_before.as_ref().expect("the day before is computed");
+        let as_of = chrono::NaiveDate::parse_from_str(&d.as_of, "%Y-%m-%d").expect("as-of");
+        let yesterday = as_of.pred_opt().expect("a day before");
+        assert_eq!(before.as_of, yesterday.format("%Y-%m-%d").to_string());
+        let receipts_yesterday = scalar_f64(
+            &store,
+            &format!(
+                "SELECT COUNT(*) FROM bien_lai WHERE trang_thai = 'hop_le' AND ngay_thu = '{}'",
+                before.as_of
+            ),
+        )
+        .await;
+        assert_eq!(before.national.receipts_today as f64, receipts_yesterday);
+        assert_eq!(wall.yesterday.as_ref(), Some(&before.national));
+        assert_eq!(before.provinces.len(), 34);
         // A new snapshot version gives a new dashboard; the same version the cached one.
         let again = data(&s).data.dashboard().await.expect("dashboard");
         assert_eq!(again.version, d.version);

@@ -9,11 +9,10 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
-import { IOC, ROOT, CHROMIUM, RESULTS, DEMO, login } from './server.mjs';
+import { IOC, CHROMIUM, RESULTS, DEMO, login, serverEnv } from './server.mjs';
 
 const TOKEN = 'e2e-ingest-token';
-const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
-const ENV = { ...process.env, IOC_SITE_ROOT: path.join(TARGET, 'site'), RUST_LOG: 'warn', IOC_INGEST_TOKEN: TOKEN };
+const ENV = serverEnv({ IOC_INGEST_TOKEN: TOKEN });
 
 let dir;
 let db;
@@ -171,7 +170,7 @@ test('overdue list: filters in the query string, sorting, paging and CSV', async
   await login(page, server.url, DEMO.leader);
   await page.goto(url('/tinh/01'));
   const form = page.getByRole('form', { name: 'Lọc danh sách' });
-  await form.getByLabel('Quy tắc').selectOption('QH11');
+  await form.getByLabel('Quy tắc', { exact: true }).selectOption('QH11');
   await form.getByRole('button', { name: 'Lọc' }).click();
   await page.waitForURL(/quy_tac=QH11/);
   const rows = page.getByRole('table', { name: 'Danh sách vi phạm thời hạn' }).locator('tbody tr');

@@ -18,11 +18,21 @@ export const CHROMIUM = {
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 };
 
+/**
+ * The environment of a test server: the built site and, unless `model` is set, no language
+ * model (loading it would take both cores for a minute in every test that does not ask).
+ */
+export function serverEnv({ model = false, ...extra } = {}) {
+  const env = { ...process.env, IOC_SITE_ROOT: path.join(TARGET, 'site'), RUST_LOG: 'warn', ...extra };
+  if (!model) env.IOC_MODEL_PATH = 'off';
+  return env;
+}
+
 /** Seeds a fresh database at `scale` and serves it; resolves to `{ url, stop }`. */
-export async function startServer({ scale = 0.005 } = {}) {
+export async function startServer({ scale = 0.005, model = false } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'ioc-e2e-'));
   const db = `sqlite:${path.join(dir, 'ioc.db')}`;
-  const env = { ...process.env, IOC_SITE_ROOT: path.join(TARGET, 'site'), RUST_LOG: 'warn' };
+  const env = serverEnv({ model });
   execFileSync(IOC, ['--database-url', db, 'seed', '--scale', String(scale)], { env, stdio: 'ignore' });
   const child = spawn(IOC, ['--database-url', db, 'serve', '--addr', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {

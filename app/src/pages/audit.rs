@@ -102,7 +102,7 @@ fn AuditFilterForm(query: AuditQuery, page: AuditPage) -> impl IntoView {
     view! {
         <form method="get" action="/nhat-ky" class="audit-filters" aria-label=t::AUDIT_FILTERS>
             <label>{t::AUDIT_ACTION}
-                <select name="hanh_dong">
+                <select name="hanh_dong" aria-label=t::AUDIT_ACTION>
                     <option value="">{t::AUDIT_ALL}</option>
                     {actions}
                 </select>
@@ -111,7 +111,7 @@ fn AuditFilterForm(query: AuditQuery, page: AuditPage) -> impl IntoView {
                 <input type="text" name="tai_khoan" value=query.actor.clone().unwrap_or_default()/>
             </label>
             <label>{t::AUDIT_OUTCOME}
-                <select name="ket_qua">
+                <select name="ket_qua" aria-label=t::AUDIT_OUTCOME>
                     <option value="">{t::AUDIT_ALL}</option>
                     {outcomes}
                 </select>

@@ -167,7 +167,7 @@ fn FilterForm(
                     view! {
                         <label>
                             {t::FILTER_PROVINCE}
-                            <select name="tinh">
+                            <select name="tinh" aria-label=t::FILTER_PROVINCE>
                                 <option value="">{t::FILTER_ALL}</option>
                                 {provinces
                                     .into_iter()
@@ -182,7 +182,7 @@ fn FilterForm(
                 })}
             <label>
                 {t::FILTER_RULE}
-                <select name="quy_tac">
+                <select name="quy_tac" aria-label=t::FILTER_RULE>
                     <option value="">{t::FILTER_ALL}</option>
                     {rules
                         .into_iter()
@@ -196,7 +196,7 @@ fn FilterForm(
             </label>
             <label>
                 {t::FILTER_TYPE}
-                <select name="loai_an">
+                <select name="loai_an" aria-label=t::FILTER_TYPE>
                     <option value="">{t::FILTER_ALL}</option>
                     {t::CASE_TYPES
                         .iter()
@@ -212,7 +212,7 @@ fn FilterForm(
                     view! {
                         <label>
                             {t::FILTER_OFFICE}
-                            <select name="don_vi">
+                            <select name="don_vi" aria-label=t::FILTER_OFFICE>
                                 <option value="">{t::FILTER_ALL}</option>
                                 {offices
                                     .into_iter()
@@ -227,7 +227,7 @@ fn FilterForm(
                 })}
             <label>
                 {t::FILTER_SORT}
-                <select name="sap_xep">
+                <select name="sap_xep" aria-label=t::FILTER_SORT>
                     {sorts
                         .iter()
                         .map(|(code, label)| {

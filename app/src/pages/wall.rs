@@ -81,7 +81,7 @@ fn WallBoard(w: WallData, live: Live, panel: RwSignal<usize>) -> impl IntoView {
             </p>
             <LiveStatus live/>
         </header>
-        <KpiStrip national=w.national.clone() changes=w.changes.clone()/>
+        <KpiStrip national=w.national.clone() yesterday=w.yesterday.clone() changes=w.changes.clone()/>
         <div class="wall-body">
             <section class="wall-map" aria-label=t::MAP_TITLE>
                 <ProvinceCartogram tiles=w.tiles.clone()/>
@@ -105,6 +105,9 @@ fn WallCard(
     #[prop(optional)] unit: Option<&'static str>,
     #[prop(into)] sub: String,
     #[prop(into)] change: String,
+    /// The change since yesterday (empty until the day before has been computed).
+    #[prop(into)]
+    daily: String,
     #[prop(optional, into)] tone: Option<&'static str>,
 ) -> impl IntoView {
     let class = format!("wall-card {}", tone.unwrap_or(""));
@@ -115,6 +118,7 @@ fn WallCard(
                 {value} {unit.map(|u| view! { " " <span class="wall-card-unit">{u}</span> })}
             </dd>
             <dd class="wall-card-sub">{sub}</dd>
+            <dd class="wall-card-daily">{daily}</dd>
             <dd class="wall-card-change">{change}</dd>
         </div>
     }
@@ -176,9 +180,35 @@ fn int(n: u64) -> String {
 }
 
 #[component]
-fn KpiStrip(national: UnitKpi, changes: KpiChanges) -> impl IntoView {
+fn KpiStrip(national: UnitKpi, yesterday: Option<UnitKpi>, changes: KpiChanges) -> impl IntoView {
     let n = national;
     let c = changes;
+    let y = yesterday.as_ref();
+    let daily_points = |now: Option<f64>, before: Option<f64>| match (now, before) {
+        (Some(now), Some(before)) => format!(
+            "{} {} {}",
+            t::signed_points(now - before),
+            t::POINTS,
+            t::VS_YESTERDAY
+        ),
+        _ => String::new(),
+    };
+    let daily_count = |now: u64, before: Option<u64>| {
+        before.map_or_else(String::new, |before| {
+            let delta =
+                i64::try_from(now).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(i64::MAX);
+            format!("{} {}", t::signed_count(delta), t::VS_YESTERDAY)
+        })
+    };
+    let receipts_daily = y.map_or_else(String::new, |y| {
+        format!(
+            "{}: {} {} · {}",
+            t::YESTERDAY,
+            int(y.receipts_today),
+            t::RECEIPTS_UNIT,
+            text::format_ty_dong(y.receipts_today_amount)
+        )
+    });
     let rate_change = match (n.done_rate_cases, c.done_rate_cases_last_month) {
         (Some(now), Some(before)) => format!(
             "{} {} {}",
@@ -226,6 +256,7 @@ fn KpiStrip(national: UnitKpi, changes: KpiChanges) -> impl IntoView {
                 sub=target_line(n.done_rate_cases, n.target_rate_cases)
                 change=rate_change
                 tone=tone(n.done_rate_cases, n.target_rate_cases)
+                daily=daily_points(n.done_rate_cases, y.and_then(|y| y.done_rate_cases))
             />
             <WallCard
                 label=t::CARD_RATE_MONEY
@@ -234,6 +265,7 @@ fn KpiStrip(national: UnitKpi, changes: KpiChanges) -> impl IntoView {
                 sub=target_line(n.done_rate_money, n.target_rate_money)
                 change=money_change
                 tone=tone(n.done_rate_money, n.target_rate_money)
+                daily=daily_points(n.done_rate_money, y.and_then(|y| y.done_rate_money))
             />
             <WallCard
                 label=t::CARD_BACKLOG
@@ -241,6 +273,7 @@ fn KpiStrip(national: UnitKpi, changes: KpiChanges) -> impl IntoView {
                 unit=t::CASES_UNIT
                 sub=String::new()
                 change=backlog_change
+                daily=daily_count(n.backlog, y.map(|y| y.backlog))
             />
             <WallCard
                 label=t::CARD_OVERDUE
@@ -248,6 +281,7 @@ fn KpiStrip(national: UnitKpi, changes: KpiChanges) -> impl IntoView {
                 sub=t::OVERDUE_RULES_NOTE
                 change=String::new()
                 tone="tone-bad"
+                daily=daily_count(n.overdue_total, y.map(|y| y.overdue_total))
             />
             <WallCard
                 label=t::CARD_RECEIPTS_TODAY
@@ -255,6 +289,7 @@ fn KpiStrip(national: UnitKpi, changes: KpiChanges) -> impl IntoView {
                 unit=t::RECEIPTS_UNIT
                 sub=receipts_sub
                 change=String::new()
+                daily=receipts_daily
             />
             <WallCard
                 label=t::CARD_COMPLAINTS_OPEN
@@ -262,6 +297,7 @@ fn KpiStrip(national: UnitKpi, changes: KpiChanges) -> impl IntoView {
                 unit=t::PETITIONS_UNIT
                 sub=String::new()
                 change=complaints_change
+                daily=daily_count(n.complaints_open, y.map(|y| y.complaints_open))
             />
         </dl>
     }

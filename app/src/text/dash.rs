@@ -36,6 +36,8 @@ pub const CARD_RECEIPTS_TODAY: &str = "Biên lai thu hôm nay";
 pub const CARD_COMPLAINTS_OPEN: &str = "Đơn thư đang giải quyết";
 pub const TARGET: &str = "Chỉ tiêu";
 pub const VS_LAST_MONTH_END: &str = "so với cuối tháng trước";
+pub const VS_YESTERDAY: &str = "so với hôm qua";
+pub const YESTERDAY: &str = "Hôm qua";
 pub const POINTS: &str = "điểm %";
 pub const THIS_MONTH: &str = "Tháng này";
 pub const LAST_MONTH: &str = "tháng trước";
@@ -280,6 +282,16 @@ pub fn signed_points(x: f64) -> String {
     }
 }
 
+/// A change in a count with its sign: `12` → `"+12"`, `-1234` → `"−1.234"`, `0` → `"0"`.
+pub fn signed_count(x: i64) -> String {
+    let s = super::format_int(x.abs());
+    match x.signum() {
+        1 => format!("+{s}"),
+        -1 => format!("−{s}"),
+        _ => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +310,9 @@ mod tests {
         assert_eq!(signed_points(1.234), "+1,23");
         assert_eq!(signed_points(-0.5), "-0,50");
         assert_eq!(signed_points(0.0), "0,00");
+        assert_eq!(signed_count(12), "+12");
+        assert_eq!(signed_count(-1234), "−1.234");
+        assert_eq!(signed_count(0), "0");
         assert_eq!(code_name("hs"), "Hình sự");
         assert_eq!(code_name("zz"), "zz");
     }

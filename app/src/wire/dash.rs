@@ -109,6 +109,8 @@ pub struct WallData {
     /// Server time of this read, milliseconds since the Unix epoch.
     pub read_at_ms: i64,
     pub national: UnitKpi,
+    /// The national KPIs at the previous day's report date (`None` until computed).
+    pub yesterday: Option<UnitKpi>,
     pub changes: KpiChanges,
     pub tiles: Vec<ProvinceTile>,
     /// The weakest provinces by completion (cases), weakest first.

@@ -1,0 +1,91 @@
+// Soak run of the wall display (not part of the test suite; a measurement for
+// docs/BENCHMARKS.md): seeds a small database, serves it, opens /man-hinh in Chromium with the
+// kiosk token, streams simulated events into the server for a while and samples, once a
+// minute, the page's JS heap and DOM size (Chrome DevTools Protocol `Performance.getMetrics`)
+// and the renderer process's resident memory. Prints one JSON line per sample and a summary.
+//
+//   node tests/e2e/soak.mjs [--minutes 60] [--rate 5] [--scale 0.02]
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { IOC, CHROMIUM, RESULTS, DEMO, serverEnv } from './server.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const MINUTES = arg('minutes', 60);
+const RATE = arg('rate', 5);
+const SCALE = arg('scale', 0.02);
+const TOKEN = 'soak-ingest-token';
+const ENV = serverEnv({ IOC_INGEST_TOKEN: TOKEN });
+
+/** Resident memory (MiB) of every Chromium renderer process. */
+function rendererRssMiB() {
+  let kib = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
+      const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+      if (m) kib += Number(m[1]);
+    } catch { /* the process ended */ }
+  }
+  return Math.round(kib / 102.4) / 10;
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ioc-soak-'));
+const db = `sqlite:${path.join(dir, 'ioc.db')}`;
+execFileSync(IOC, ['--database-url', db, 'seed', '--scale', String(SCALE)], { env: ENV, stdio: 'ignore' });
+const server = spawn(IOC, ['--database-url', db, 'serve', '--addr', '127.0.0.1:0'], { env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+const baseUrl = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (c) => { out += c; const m = out.match(/http:\/\/[\d.]+:\d+\//); if (m) resolve(m[0]); });
+  server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+const simulator = spawn(IOC, ['simulate', '--url', baseUrl, '--rate', String(RATE), '--token', TOKEN], { env: ENV, stdio: 'ignore' });
+
+const browser = await chromium.launch(CHROMIUM);
+const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+await page.goto(new URL(`/man-hinh?kiosk=${DEMO.kioskToken}`, baseUrl).href);
+await page.waitForSelector('html[data-hydrated="true"]', { timeout: 60_000 });
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Performance.enable');
+
+const samples = [];
+const started = Date.now();
+for (let minute = 0; minute <= MINUTES; minute++) {
+  if (minute > 0) await new Promise((r) => setTimeout(r, 60_000));
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const metric = (name) => metrics.find((m) => m.name === name)?.value ?? null;
+  const sample = {
+    minute,
+    js_heap_used_mib: Math.round(metric('JSHeapUsedSize') / 104857.6) / 10,
+    dom_nodes: metric('Nodes'),
+    listeners: metric('JSEventListeners'),
+    renderer_rss_mib: rendererRssMiB(),
+    version: await page.locator('.wall-clock').getAttribute('data-version'),
+    banner: await page.locator('.live-banner.live-banner-on').count(),
+  };
+  samples.push(sample);
+  console.log(JSON.stringify(sample));
+}
+const first = samples[1] ?? samples[0];
+const last = samples[samples.length - 1];
+const summary = {
+  minutes: MINUTES, rate_per_s: RATE, scale: SCALE, wall_s: Math.round((Date.now() - started) / 1000),
+  js_heap_mib: [first.js_heap_used_mib, last.js_heap_used_mib],
+  dom_nodes: [first.dom_nodes, last.dom_nodes],
+  renderer_rss_mib: [first.renderer_rss_mib, last.renderer_rss_mib],
+  versions: [first.version, last.version],
+};
+console.log(JSON.stringify({ summary }));
+writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify({ samples, summary }, null, 1));
+
+simulator.kill('SIGTERM');
+await browser.close();
+server.kill('SIGTERM');
+await new Promise((r) => server.once('exit', r));
+rmSync(dir, { recursive: true, force: true });
