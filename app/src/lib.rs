@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("can-bo"), ParamSegment("id")) view=pages::drill::OfficerPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("viec"), ParamSegment("id")) view=pages::drill::CasePage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("hoi-dap") view=pages::ask::AskPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("nhiem-vu") view=pages::tasks::TasksPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("dang-nhap") view=pages::login::LoginPage/>
                 <Route path=StaticSegment("doi-mat-khau") view=pages::password::PasswordPage/>
                 <Route path=StaticSegment("nhat-ky") view=pages::audit::AuditLogPage ssr=SsrMode::Async/>

@@ -3,6 +3,7 @@
 pub mod ask;
 pub mod auth;
 pub mod dash;
+pub mod tasks;
 
 pub const APP_TITLE: &str = "THADS IOC — Trung tâm điều hành thi hành án dân sự";
 pub const APP_NAME: &str = "Trung tâm điều hành thi hành án dân sự";

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod ask;
 pub mod dash;
+pub mod tasks;
 
 /// Headline national figures shown on the home page, read from the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

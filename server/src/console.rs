@@ -519,6 +519,7 @@ fn reply_of(a: Answer, question: &str, as_of: NaiveDate) -> AskReply {
             .task
             .as_ref()
             .and_then(|task| serde_json::to_string_pretty(task).ok()),
+        draft: a.task.as_ref().map(crate::tasks::draft_of),
         kind: a.kind,
         sql: a.sql,
         columns: a.columns,

@@ -30,6 +30,10 @@ pub struct AskArgs {
     /// Print one JSON object (the eval format) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Store the task a command drafts (one per unit) and print its id (`task_ids` in JSON).
+    /// Without it nothing is stored.
+    #[arg(long)]
+    pub confirm: bool,
     /// GGUF weights (default: IOC_MODEL_PATH or the cached default model).
     #[arg(long, value_name = "PATH")]
     pub model: Option<PathBuf>,
@@ -88,6 +92,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("a blocking task failed")]
     Join,
+    #[error(transparent)]
+    Task(#[from] crate::tasks::TaskError),
 }
 
 /// The model if its file is there; a warning otherwise (questions then answer "not loaded").
@@ -119,27 +125,54 @@ async fn frames_of(cfg: &Config) -> Result<(Store, Frames, Option<NaiveDate>), E
 pub async fn ask(cfg: &Config, args: AskArgs) -> Result<(), Error> {
     let scope = Scope::parse_role(&args.role).map_err(Error::Role)?;
     let (store, frames, data_as_of) = frames_of(cfg).await?;
-    store.close().await;
     let as_of = args.as_of.or(data_as_of).ok_or(Error::NoAsOf)?;
     let cfg = cfg.clone();
     let json = args.json;
-    let answer = tokio::task::spawn_blocking(move || {
+    let scope2 = scope.clone();
+    let (answer, frames) = tokio::task::spawn_blocking(move || {
         let assistant = Assistant::new(load_model(args.model, &cfg));
-        assistant.ask(&args.question, None, &scope, as_of, &frames, &mut |p| {
+        let answer = assistant.ask(&args.question, None, &scope2, as_of, &frames, &mut |p| {
             if !json {
                 if let Progress::Generating(t) = p {
                     eprint!("{t}");
                 }
             }
-        })
+        });
+        (answer, frames)
     })
     .await
     .map_err(|_| Error::Join)?;
+    let stored = match answer.task.as_ref().filter(|_| args.confirm) {
+        Some(task) => {
+            // The task tables may be newer than the database.
+            store.migrate().await?;
+            let form = crate::tasks::form_of(task);
+            let prepared = crate::tasks::prepare(&form, &scope, &frames, as_of);
+            let actor = crate::tasks::Actor::cli(scope.clone());
+            let result =
+                crate::tasks::confirm_prepared(&store, as_of, &actor, &form, prepared).await;
+            store.close().await;
+            Some(result?.0)
+        }
+        None => {
+            store.close().await;
+            None
+        }
+    };
     if json {
-        println!("{}", serde_json::to_string(&answer)?);
+        let mut out = serde_json::to_value(&answer)?;
+        if let (Some(created), Some(obj)) = (&stored, out.as_object_mut()) {
+            obj.insert("task_ids".into(), serde_json::json!(created.ids));
+        }
+        println!("{}", serde_json::to_string(&out)?);
     } else {
         eprintln!();
         print_text(&answer);
+        if let Some(created) = &stored {
+            for (id, n) in created.ids.iter().zip(&created.linked) {
+                println!("Đã giao nhiệm vụ số {id} ({n} hồ sơ liên quan).");
+            }
+        }
     }
     Ok(())
 }

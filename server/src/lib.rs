@@ -18,6 +18,7 @@
 //! - [`live_bench`]: `ioc bench live`, SSE delivery latency and idle-client capacity;
 //! - [`ingest`]: `POST /api/events` (domain events in, atomically) and `ioc simulate`;
 //! - [`seed`]: the deterministic national dataset and its loader;
+//! - [`tasks`]: tasks from leaders' commands — store, scope, audit, live push, `/api/tasks`;
 //! - [`web`]: the router, [`build_state`] and [`run`] (which tests call with a port-0 listener).
 //!
 //! Tests: `cargo test -p server` (unit), `cargo test -p tests` (integration, real server).
@@ -40,6 +41,7 @@ pub mod live_bench;
 pub mod projection;
 pub mod seed;
 pub mod store;
+pub mod tasks;
 pub mod web;
 
 pub use web::{build_state, run, State};

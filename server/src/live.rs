@@ -21,6 +21,9 @@
 //!   `large_payment` | `new_complaint`, `ma_tinh`, `ten_tinh`, `title`, `detail`, `amount`,
 //!   `at`, `version`). The alerts of a version are sent *before* its `kpi` event; after a
 //!   snapshot the recent alerts in scope are sent first too. De-duplicate by `id`.
+//! - `event: task`, data one `app::wire::dash::TaskItem` (`id`, `title`, `unit`, `due`,
+//!   `progress`, `overdue`): a task was assigned or updated (`crate::tasks`), sent at once to
+//!   the streams whose scope covers its unit; no id, not replayed. Replace by `id`.
 //!
 //! On connect: a snapshot of the latest version. `Last-Event-ID: v` equal to the latest
 //! version sends nothing until the next one; an older `v` still kept (the last 32 versions,
@@ -296,6 +299,7 @@ pub async fn stream(
     let (tx, rx) = mpsc::channel::<Event>(CLIENT_BUFFER);
     tokio::spawn(feed_client(
         state.projection.clone(),
+        state.tasks.subscribe(),
         scope,
         resume_from,
         tx,
@@ -328,6 +332,7 @@ async fn send_all(
 /// gap), until the client leaves or the server stops.
 async fn feed_client(
     projection: Projection,
+    mut tasks: broadcast::Receiver<Arc<crate::tasks::TaskEvent>>,
     scope: Scope,
     resume_from: Option<u64>,
     tx: mpsc::Sender<Event>,
@@ -358,6 +363,12 @@ async fn feed_client(
     loop {
         let msg = tokio::select! {
             () = shutdown.cancelled() => return,
+            task = tasks.recv() => {
+                if !send_task(&tx, task, &scope, &shutdown).await {
+                    return;
+                }
+                continue;
+            }
             msg = versions.recv() => msg,
         };
         let (events, next) = match msg {
@@ -379,6 +390,25 @@ async fn feed_client(
             return;
         }
         last = next;
+    }
+}
+
+/// Sends a task event when `scope` sees it; `false` when the client is gone, the server stops
+/// or the task bus closed. A stream that lagged on the bus skips the missed tasks (the pages
+/// re-read their lists on the next event).
+async fn send_task(
+    tx: &mpsc::Sender<Event>,
+    task: Result<Arc<crate::tasks::TaskEvent>, broadcast::error::RecvError>,
+    scope: &Scope,
+    shutdown: &CancellationToken,
+) -> bool {
+    match task {
+        Ok(t) if t.seen_by(scope) => {
+            let event = Event::default().event("task").data(json(&t.item));
+            send_all(tx, vec![event], shutdown).await
+        }
+        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => true,
+        Err(broadcast::error::RecvError::Closed) => false,
     }
 }
 

@@ -37,6 +37,8 @@ pub struct State {
     pub auth: crate::auth::Auth,
     /// The analyst console: the assistant (model loaded in the background) and `/api/ask`.
     pub console: crate::console::Console,
+    /// Tasks: store, scope, audit and the live bus of `event: task`.
+    pub tasks: crate::tasks::Tasks,
 }
 
 /// Opens the store, applies migrations, loads the analytical projection and builds the shared
@@ -68,11 +70,14 @@ pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
     // The model loads on a blocking thread: the dashboards serve at once.
     let console = crate::console::Console::new(store.clone(), projection.clone());
     console.start_model(cfg.model_path.clone());
+    let feed = Feed::new();
+    let tasks = crate::tasks::Tasks::new(store.clone(), projection.clone(), feed.clone());
     Ok(State {
         console,
+        tasks,
         store,
         app,
-        feed: Feed::new(),
+        feed,
         projection,
         shutdown: CancellationToken::new(),
         ingest_token: cfg.ingest_token.clone().map(Arc::from),
@@ -137,11 +142,13 @@ pub fn router(mut state: State) -> Router {
         .merge(crate::ingest::routes(state.clone()))
         .merge(crate::auth::routes())
         .merge(crate::console::routes())
+        .merge(crate::tasks::routes())
         .with_state(state.clone());
     let audit_ctx = app::auth::ssr::AuthContext(Arc::new(crate::auth::bridge::StoreAudit {
         store: state.store.clone(),
     }));
     let ask_ctx = app::console::AskContext(Arc::new(state.console.clone()));
+    let task_ctx = app::pages::tasks::TaskContext(Arc::new(state.tasks.clone()));
     let pages = Router::new()
         .leptos_routes_with_context(
             &options,
@@ -150,6 +157,7 @@ pub fn router(mut state: State) -> Router {
                 provide_context(app_state.clone());
                 provide_context(audit_ctx.clone());
                 provide_context(ask_ctx.clone());
+                provide_context(task_ctx.clone());
             },
             move || app::shell(shell_options.clone()),
         )

@@ -14,3 +14,4 @@ mod live;
 mod seed;
 mod sql_parity;
 mod store;
+mod tasks;

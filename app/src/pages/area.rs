@@ -5,6 +5,7 @@
 use crate::components::error_list::ErrorList;
 use crate::error::AppError;
 use crate::pages::overdue::OverdueSection;
+use crate::pages::tasks::ProvinceTasks;
 use crate::pages::wall::RuleTable;
 use crate::text::{self, dash as t};
 use crate::wire::dash::{AreaView, OverdueQuery, UnitKpi};
@@ -173,6 +174,7 @@ fn AreaBody(a: AreaView) -> impl IntoView {
             <h2 id="rules-title">{t::RULES_HEADING}</h2>
             <RuleTable rules=a.overdue_rules.clone()/>
         </section>
+        {a.ma_tinh.clone().map(|ma_tinh| view! { <ProvinceTasks ma_tinh/> })}
         <OverdueSection
             base=base
             fixed=fixed

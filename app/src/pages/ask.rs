@@ -8,6 +8,7 @@
 //! "Bắt đầu chủ đề mới").
 
 use crate::error::AppError;
+use crate::pages::tasks::TaskDraftForm;
 use crate::text::ask as t;
 use crate::wire::ask::AskReply;
 use leptos::prelude::*;
@@ -384,8 +385,9 @@ fn AnswerView(
                     })}
                 }
             })}
+            {reply.draft.clone().map(|draft| view! { <TaskDraftForm draft/> })}
             {reply.task.clone().map(|task| view! {
-                <details open><summary>{t::TASK_DRAFT}</summary><pre class="ask-task">{task}</pre></details>
+                <details><summary>{t::TASK_DRAFT}</summary><pre class="ask-task">{task}</pre></details>
             })}
             {reply.chart_svg.clone().map(|svg| view! {
                 <figure class="ask-chart" role="img" aria-label=reply.answer.clone() inner_html=svg></figure>

@@ -9,4 +9,5 @@ pub mod login;
 pub mod not_found;
 pub mod overdue;
 pub mod password;
+pub mod tasks;
 pub mod wall;

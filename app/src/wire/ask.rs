@@ -73,6 +73,9 @@ pub struct AskReply {
     pub chart_svg: Option<String>,
     /// The task draft, pretty-printed, for a command.
     pub task: Option<String>,
+    /// The same draft as the confirmation form edits it.
+    #[serde(default)]
+    pub draft: Option<super::tasks::Draft>,
     /// The data's as-of date (ISO).
     pub as_of: Option<String>,
     /// Time to answer, in milliseconds.

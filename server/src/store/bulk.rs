@@ -37,6 +37,8 @@ impl Store {
     /// [`super::Error::Sql`] when a statement fails; nothing is deleted then.
     pub async fn clear_all(&self) -> Result<()> {
         let mut tables: Vec<&str> = vec![
+            "nhiem_vu_cap_nhat",
+            "nhiem_vu_ho_so",
             "sessions",
             "kiosk_tokens",
             "audit_log",
