@@ -211,6 +211,7 @@ const SET_CUES: &[(&str, &[&str])] = &[
             "an treo",
             "chua thi hanh duoc",
             "chua du dieu kien",
+            "khong co dieu kien",
         ],
     ),
     (
@@ -263,7 +264,16 @@ const SET_CUES: &[(&str, &[&str])] = &[
             "ra quyet dinh+qua+ngay lam viec",
         ],
     ),
-    ("qh02", &["chua ra quyet dinh"]),
+    (
+        "qh02",
+        &[
+            "chua ra quyet dinh",
+            "chua ra quyet dinh+ngay lam viec",
+            "cho ra quyet dinh+ngay lam viec",
+            "chua ra quyet dinh+qua han",
+            "cho ra quyet dinh+qua han",
+        ],
+    ),
     (
         "qh03",
         &["chua xac minh+qua han", "chua xac minh dieu kien"],
@@ -292,7 +302,16 @@ const SET_CUES: &[(&str, &[&str])] = &[
             "ton+12 thang",
         ],
     ),
-    ("chua_giai_quyet", &["chua giai quyet", "dang giai quyet"]),
+    (
+        "chua_giai_quyet",
+        &[
+            "chua giai quyet",
+            "dang giai quyet",
+            "chua duoc giai quyet",
+            "chua duoc xu ly",
+            "chua xu ly",
+        ],
+    ),
     ("da_giai_quyet", &["da giai quyet", "duoc giai quyet"]),
     (
         "qh12",
@@ -349,9 +368,13 @@ const DIM_CUES: &[(&str, &[&str])] = &[
             "giua mien",
             "ba mien",
             "3 mien",
+            "cac mien",
         ],
     ),
-    ("vung", &["theo vung", "moi vung", "tung vung", "vung nao"]),
+    (
+        "vung",
+        &["theo vung", "moi vung", "tung vung", "vung nao", "cac vung"],
+    ),
     (
         "phong_kv",
         &[
@@ -553,6 +576,7 @@ pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
         (linked.loai_don.len(), "loai_don"),
         (linked.loai_an.len(), "loai_an"),
         (linked.bien_phap.len(), "loai_bien_phap"),
+        (linked.loai_quyet_dinh.len(), "loai_quyet_dinh"),
     ] {
         if many > 1 {
             out.retain(|d| *d != dim);

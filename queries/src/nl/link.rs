@@ -49,6 +49,8 @@ pub struct Linked {
     pub kenh_gui: Vec<&'static str>,
     /// `bien_phap_cuong_che.loai`.
     pub bien_phap: Vec<&'static str>,
+    /// `quyet_dinh.loai` ("quyết định cưỡng chế", "QĐ hoãn").
+    pub loai_quyet_dinh: Vec<&'static str>,
     /// `viec_thi_hanh.hinh_thuc`.
     pub hinh_thuc: Option<&'static str>,
     /// The creditor is a credit institution ("án tín dụng", "tín dụng ngân hàng").
@@ -478,6 +480,22 @@ fn link_codes(words: &mut Words<'_>, out: &mut Linked) {
     for (code, phrases) in BIEN_PHAP {
         if take_all(words, phrases, &[]) {
             push(&mut out.bien_phap, code);
+        }
+    }
+    // Longest first: "quyết định tạm đình chỉ" is not "quyết định đình chỉ".
+    const LOAI_QD: [(&str, &str); 8] = [
+        ("quyet dinh chua co dieu kien", "chua_co_dieu_kien"),
+        ("quyet dinh thi hanh an", "thi_hanh_an"),
+        ("quyet dinh tam dinh chi", "tam_dinh_chi"),
+        ("quyet dinh dinh chi", "dinh_chi"),
+        ("quyet dinh tiep tuc", "tiep_tuc"),
+        ("quyet dinh cuong che", "cuong_che"),
+        ("quyet dinh uy thac", "uy_thac"),
+        ("quyet dinh hoan", "hoan"),
+    ];
+    for (phrase, code) in LOAI_QD {
+        if take_all(words, &[phrase], &[]) {
+            push(&mut out.loai_quyet_dinh, code);
         }
     }
     if take_all(words, &["chu dong"], &[]) {

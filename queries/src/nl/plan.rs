@@ -1287,6 +1287,9 @@ fn apply_filters(metric: &Metric, cols: &Cols, q: &mut Q, cx: &Context<'_>) {
         Base::BienPhap if !l.bien_phap.is_empty() => {
             q.wheres.push(in_list("k.loai", &l.bien_phap));
         }
+        Base::QuyetDinh if !l.loai_quyet_dinh.is_empty() => {
+            q.wheres.push(in_list("q.loai", &l.loai_quyet_dinh));
+        }
         _ => {}
     }
 }
