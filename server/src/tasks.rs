@@ -480,6 +480,7 @@ const ROW_SQL: &str = "SELECT CAST(n.id AS BIGINT) AS id, n.tieu_de, n.loai_hanh
      (SELECT c.ghi_chu FROM nhiem_vu_cap_nhat c WHERE c.nhiem_vu_id = n.id ORDER BY c.id DESC LIMIT 1) AS ghi_chu, \
      CAST((SELECT COUNT(*) FROM nhiem_vu_viec x WHERE x.nhiem_vu_id = n.id) \
         + (SELECT COUNT(*) FROM nhiem_vu_ho_so h WHERE h.nhiem_vu_id = n.id AND h.bang <> 'viec_thi_hanh') AS BIGINT) AS linked, \
+     CAST((SELECT COUNT(*) FROM nhiem_vu_ho_so h WHERE h.nhiem_vu_id = n.id) AS BIGINT) AS tracked, \
      CAST((SELECT COUNT(*) FROM nhiem_vu_ho_so h JOIN viec_thi_hanh v ON v.id = h.ho_so_id \
             WHERE h.nhiem_vu_id = n.id AND h.bang = 'viec_thi_hanh' AND v.trang_thai <> h.trang_thai_giao) \
         + (SELECT COUNT(*) FROM nhiem_vu_ho_so h JOIN don_thu d ON d.id = h.ho_so_id \
@@ -505,6 +506,7 @@ struct Stored {
     cau_hoi_goc: String,
     ghi_chu: Option<String>,
     linked: i64,
+    tracked: i64,
     moved: i64,
 }
 
@@ -526,6 +528,7 @@ impl Stored {
                 tien_do: self.tien_do,
                 so_luong: self.so_luong,
                 linked: self.linked,
+                tracked: self.tracked,
                 moved: self.moved,
                 cau_hoi_goc: self.cau_hoi_goc,
                 ghi_chu: self.ghi_chu.filter(|c| !c.is_empty()),
@@ -578,7 +581,10 @@ pub async fn list(
     as_of: NaiveDate,
 ) -> Result<Vec<(TaskRow, i64)>, TaskError> {
     let (cond, arg) = scope_filter(scope);
-    let sql = format!("{ROW_SQL}{cond} ORDER BY n.han_hoan_thanh, n.id LIMIT {MAX_ROWS}");
+    let sql = format!(
+        "{ROW_SQL}{cond} ORDER BY CASE WHEN n.trang_thai IN ('moi', 'dang_thuc_hien') THEN 0 ELSE 1 END, \
+         n.han_hoan_thanh, n.id LIMIT {MAX_ROWS}"
+    );
     Ok(fetch(store, &sql, arg)
         .await?
         .into_iter()
@@ -805,8 +811,9 @@ impl Tasks {
     fn publish(&self, rows: &[(TaskRow, i64)]) {
         let mut changes = ChangeSet::default();
         for (row, unit) in rows {
+            // `nhiem_vu_viec` has no `id` for the projection to re-read by: its frame follows
+            // at the next full reload (no KPI reads it).
             changes.touch(Table::NhiemVu, row.id);
-            changes.touch(Table::NhiemVuViec, row.id);
             let event = TaskEvent {
                 item: TaskItem {
                     id: row.id,

@@ -206,6 +206,7 @@ async fn a_confirmed_command_is_stored_tracked_and_updated_with_comments() {
         let (_, detail) = get(&app, &app.client, &format!("/api/tasks/{id}")).await;
         assert_eq!(detail["row"]["moved"], 1, "{detail}");
         assert_eq!(detail["row"]["linked"], 5);
+        assert_eq!(detail["row"]["tracked"], 5);
 
         // Done: 100 %, the completion date set (the schema's CHECK holds).
         let (status, row) = post(

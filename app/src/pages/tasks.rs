@@ -165,8 +165,8 @@ pub fn TasksPage() -> impl IntoView {
             <header class="page-header">
                 <p class="brand"><a href="/">{text::APP_SHORT}</a></p>
                 <h1>{t::HEADING}</h1>
-                <p class="muted">{t::INTRO}</p>
                 <LiveStatus live/>
+                <p class="muted">{t::INTRO}</p>
             </header>
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
@@ -257,7 +257,7 @@ fn TaskCard(
         Some(p) => format!(
             "{}/{} ({p}%)",
             text::format_int(row.moved),
-            text::format_int(row.linked)
+            text::format_int(row.tracked)
         ),
         None => "—".to_owned(),
     };

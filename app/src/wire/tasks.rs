@@ -80,8 +80,10 @@ pub struct TaskRow {
     /// Progress the assignee reported, 0..100.
     pub tien_do: i64,
     pub so_luong: Option<i64>,
-    /// Linked records, and how many of them changed status since the assignment.
+    /// Linked records; those whose status at assignment is known (tasks assigned here; not
+    /// the imported ones) and how many of these changed status since.
     pub linked: i64,
+    pub tracked: i64,
     pub moved: i64,
     /// Open and past its deadline (QH15).
     pub overdue: bool,
@@ -93,7 +95,7 @@ pub struct TaskRow {
 impl TaskRow {
     /// Progress computed from the data: the share of linked records that moved, in percent.
     pub fn moved_percent(&self) -> Option<i64> {
-        (self.linked > 0).then(|| self.moved * 100 / self.linked)
+        (self.tracked > 0).then(|| self.moved * 100 / self.tracked)
     }
 }
 
