@@ -695,4 +695,40 @@ mod tests {
         assert_eq!(limit(&x, &l), Some(1));
         assert_eq!(metrics(&x, 3)[0], "ty_le_don_dung_han");
     }
+
+    #[test]
+    fn ranking_nouns_and_grouped_things() {
+        // "Top 10 chấp hành viên … nhiều việc": grouped by officer, counting cases.
+        let (x, l) = t("Top 10 chấp hành viên ở Đà Nẵng có nhiều việc tồn quá 12 tháng nhất");
+        let d = dims(&x, &l);
+        assert_eq!(d[0], "chv");
+        assert_eq!(metrics_for_dims(&x, &l, 4, &d)[0], "so_viec");
+        assert_eq!(sets(&x)[0], "qh11");
+        // "Cho 5 tỉnh cao nhất" after another grouping word.
+        let (x, l) = t("Bình quân mỗi chấp hành viên xong bao nhiêu việc? Cho 5 tỉnh cao nhất.");
+        assert_eq!(dims(&x, &l)[0], "tinh");
+        // "tính cả các phòng khu vực" includes, it does not group.
+        let (x, l) = t("Nghệ An có bao nhiêu chấp hành viên, tính cả các phòng khu vực?");
+        assert!(dims(&x, &l).is_empty());
+        // A named office is where to count.
+        let (x, l) = t("Phòng THADS khu vực 1 Cần Thơ đang giải quyết bao nhiêu việc?");
+        assert_eq!(metrics_for_dims(&x, &l, 4, &dims(&x, &l))[0], "so_viec");
+    }
+
+    #[test]
+    fn rules_values_and_second_figures() {
+        let (x, _) = t("Có bao nhiêu việc đã thu đủ tiền nhưng quá 10 ngày vẫn chưa kết thúc?");
+        assert_eq!(sets(&x)[0], "qh07");
+        let (x, _) = t("Có bao nhiêu đơn kiến nghị chưa được giải quyết?");
+        assert_eq!(sets(&x)[0], "chua_giai_quyet");
+        let (x, l) = t("Đã nhận bao nhiêu đơn qua mã QR và qua VNeID?");
+        assert_eq!(dims(&x, &l)[0], "kenh");
+        let (x, _) = t("Có bao nhiêu việc chưa kết thúc, và còn phải thu bao nhiêu tỷ đồng?");
+        assert!(asks_two(&x));
+        let (x, _) = t("Có bao nhiêu việc chưa kết thúc?");
+        assert!(!asks_two(&x));
+        // "hợp nhất" is not a superlative.
+        let (x, l) = t("Đồng Nai được hợp nhất từ những tỉnh cũ nào?");
+        assert_eq!((order(&x), limit(&x, &l)), ("khong", None));
+    }
 }

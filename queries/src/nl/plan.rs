@@ -1502,6 +1502,48 @@ mod tests {
     }
 
     #[test]
+    fn target_comparison_is_a_cte_cross_join() {
+        let hn = Scope::Province {
+            ma_tinh: "01".into(),
+        };
+        let s = sql(
+            "Từ đầu năm đến nay tỷ lệ thi hành xong về việc so với chỉ tiêu?",
+            &hn,
+            p("ty_le_xong_viec", "tat_ca", "khong", "khong", None),
+        );
+        assert!(s.starts_with("WITH r AS (SELECT ROUND("), "{s}");
+        assert!(
+            s.ends_with("SELECT r.ty_le_viec, ct.ty_le_viec AS chi_tieu FROM r CROSS JOIN chi_tieu ct JOIN don_vi u ON u.id = ct.don_vi_id WHERE u.ma = 'T01' AND ct.nam_thong_ke = 2027"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn working_day_thresholds() {
+        // Friday 2026-11-20: five working days back is Friday 2026-11-13.
+        assert_eq!(working_days_back(as_of(), 5), "'2026-11-13'");
+        // Sunday counts from the Friday before.
+        let sunday = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert_eq!(working_days_back(sunday, 5), "'2026-11-13'");
+    }
+
+    #[test]
+    fn a_second_value_of_the_same_rows() {
+        let mut plan = p("so_viec", "chua_ket_thuc", "khong", "khong", None);
+        plan.also = Some("tien_con_phai_thu");
+        let s = sql("việc chưa kết thúc", &Scope::National, plan.clone());
+        assert!(s.starts_with("SELECT COUNT(*) AS so_viec, ROUND(SUM(v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh) / 1000000000.0, 2) AS ty_dong FROM"), "{s}");
+        plan.also = Some("so_bien_lai");
+        let linked = Linked::default();
+        let cx = Context {
+            linked: &linked,
+            scope: &Scope::National,
+            as_of: as_of(),
+        };
+        assert!(compile(&plan, &cx).is_err());
+    }
+
+    #[test]
     fn mismatched_plans_are_errors() {
         let linked = Linked::default();
         let cx = Context {
