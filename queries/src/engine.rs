@@ -104,6 +104,10 @@ pub struct Update {
     pub incremental: bool,
     /// Time spent (upserts included).
     pub elapsed: Duration,
+    /// Where the time went, in order: `lookup` (the old rows of the touched cases), `upsert`
+    /// (the batch into the frames), `shares` (old and new facts, flags and alerts), `small`
+    /// (the small facts, when a small table changed) and `levels` (stage 2).
+    pub phases: Vec<(&'static str, Duration)>,
 }
 
 /// The facts of the small tables and the flags of their rules.
@@ -126,6 +130,8 @@ pub struct KpiEngine {
     /// Summed monthly case and receipt facts of this and the previous statistical year.
     monthly_big: [Sums<MonthKey>; 2],
     small: Small,
+    /// The month grids of this and the previous year (from `lich`, which rebuilds).
+    grids: [Vec<(i32, String)>; 2],
 }
 
 fn next_frame(out: &mut impl Iterator<Item = DataFrame>) -> Result<DataFrame> {
@@ -159,6 +165,7 @@ impl KpiEngine {
                 monthly: [Sums::new(&MONTHLY_ADDITIVE), Sums::new(&MONTHLY_ADDITIVE)],
                 flags: HashSet::new(),
             },
+            grids: [Vec::new(), Vec::new()],
         };
         let snapshot = engine.rebuild(frames)?;
         Ok((engine, snapshot))
@@ -187,16 +194,22 @@ impl KpiEngine {
     }
 
     /// The case-side, receipt and monthly fact plans of `frames` (receipts limited to
-    /// `receipts` when given): the big facts, then the monthly facts of both years.
+    /// `receipts` when given; the case rules' flags computed here unless given): the big
+    /// facts, then the monthly facts of both years.
     fn big_plans(
         &self,
         frames: &Frames,
         receipts: Option<&BTreeSet<i64>>,
+        flags: Option<LazyFrame>,
     ) -> Result<Vec<LazyFrame>> {
         let (p, prev, r) = (&self.period, &self.previous, &self.rules);
         let bien_lai = match receipts {
             Some(ids) => frames.lazy(Table::BienLai).filter(in_ids("id", ids)),
             None => frames.lazy(Table::BienLai),
+        };
+        let flags = match flags {
+            Some(flags) => flags,
+            None => kpi::rule_flags(frames, &CASE_RULES, r)?,
         };
         let cases = frames.lazy(Table::ViecThiHanh);
         let monthly = |p: &Period| -> Result<LazyFrame> {
@@ -211,7 +224,7 @@ impl KpiEngine {
         Ok(vec![
             concat_lf_diagonal(
                 [
-                    kpi::case_side_facts(frames, p, prev, r)?,
+                    kpi::case_side_facts_with(frames, p, prev, flags)?,
                     kpi::receipt_facts(bien_lai.clone(), p),
                 ],
                 UnionArgs::default(),
@@ -227,7 +240,11 @@ impl KpiEngine {
     /// As [`kpi::compute_snapshot`].
     pub fn rebuild(&mut self, frames: &Frames) -> Result<KpiSnapshot> {
         self.rules = RuleParams::new(frames, self.as_of)?;
-        let mut out = collect_all(self.big_plans(frames, None)?)?.into_iter();
+        self.grids = [
+            rollup::months(frames, &self.period)?,
+            rollup::months(frames, &self.previous)?,
+        ];
+        let mut out = collect_all(self.big_plans(frames, None, None)?)?.into_iter();
         let mut big: Sums<FactKey> = Sums::new(&fact_measures());
         big.add(&next_frame(&mut out)?, 1)?;
         let mut monthly_big: [Sums<MonthKey>; 2] =
@@ -291,6 +308,7 @@ impl KpiEngine {
             &[&self.big, &small.facts],
             &[m_now, s_now],
             &[m_prev, s_prev],
+            &self.grids,
         )
     }
 
@@ -359,6 +377,7 @@ impl KpiEngine {
                 alerts: Vec::new(),
                 incremental: false,
                 elapsed: started.elapsed(),
+                phases: Vec::new(),
             });
         }
         let batch = |t: Table| batches.iter().find(|(b, _)| *b == t).map(|(_, df)| df);
@@ -400,6 +419,14 @@ impl KpiEngine {
             None => DataFrame::empty(),
         };
 
+        let mut phases = Vec::with_capacity(5);
+        let mut lap = Instant::now();
+        let mut phase = |name: &'static str, phases: &mut Vec<(&'static str, Duration)>| {
+            phases.push((name, lap.elapsed()));
+            lap = Instant::now();
+        };
+        phases.push(("lookup", started.elapsed()));
+
         // Apply the batch to the store frames and to the restricted copy.
         let mut restricted_new = restricted_old.clone();
         for (table, df) in &batches {
@@ -409,14 +436,29 @@ impl KpiEngine {
             }
         }
 
+        phase("upsert", &mut phases);
+
         let mut alerts_out = Vec::new();
         if touches_big {
             let receipt_ids = child_ids.get(&Table::BienLai).cloned().unwrap_or_default();
             let r = &self.rules;
-            let mut plans = self.big_plans(&restricted_old, Some(&receipt_ids))?;
-            plans.extend(self.big_plans(&restricted_new, Some(&receipt_ids))?);
-            plans.push(kpi::rule_flags(&restricted_old, &CASE_RULES, r)?);
-            plans.push(kpi::rule_flags(&restricted_new, &CASE_RULES, r)?);
+            // The case rules' flags once per side: for the facts and for the alerts.
+            let mut flags = collect_all(vec![
+                kpi::rule_flags(&restricted_old, &CASE_RULES, r)?,
+                kpi::rule_flags(&restricted_new, &CASE_RULES, r)?,
+            ])?
+            .into_iter();
+            let (old_flags, new_flags) = (next_frame(&mut flags)?, next_frame(&mut flags)?);
+            let mut plans = self.big_plans(
+                &restricted_old,
+                Some(&receipt_ids),
+                Some(old_flags.clone().lazy()),
+            )?;
+            plans.extend(self.big_plans(
+                &restricted_new,
+                Some(&receipt_ids),
+                Some(new_flags.clone().lazy()),
+            )?);
             let mut out = collect_all(plans)?.into_iter();
             for sign in [-1, 1] {
                 self.big.add(&next_frame(&mut out)?, sign)?;
@@ -433,7 +475,6 @@ impl KpiEngine {
             for sums in &mut self.monthly_big {
                 sums.retain(monthly_keep);
             }
-            let (old_flags, new_flags) = (next_frame(&mut out)?, next_frame(&mut out)?);
             let names = alerts::Names::new(frames, restricted_new.frame(Table::ViecThiHanh))?;
             let old_flags: Vec<FlagRow> = alerts::flag_rows(&old_flags)?;
             let new_flags: Vec<FlagRow> = alerts::flag_rows(&new_flags)?;
@@ -452,6 +493,7 @@ impl KpiEngine {
                 )?);
             }
         }
+        phase("shares", &mut phases);
         if batches.iter().any(|(t, _)| SMALL.contains(t)) {
             let small = self.small_part(frames)?;
             if small.flags != self.small.flags {
@@ -476,12 +518,15 @@ impl KpiEngine {
             let names = alerts::Names::new(frames, &DataFrame::empty())?;
             alerts_out.extend(alerts::new_complaints(&old_petitions, new, &names, at)?);
         }
+        phase("small", &mut phases);
         let snapshot = self.snapshot(frames, &self.small)?;
+        phase("levels", &mut phases);
         Ok(Update {
             snapshot,
             alerts: alerts_out,
             incremental: true,
             elapsed: started.elapsed(),
+            phases,
         })
     }
 }

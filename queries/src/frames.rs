@@ -35,8 +35,8 @@ use crate::schema::{ColType, Table};
 /// A chunk count past which an upserted frame is rechunked (appends add one chunk each).
 const MAX_CHUNKS: usize = 32;
 
-/// Entries added to an index since its build past which it is rebuilt (or a quarter of the
-/// table, whichever is larger).
+/// Rows given another value since an index was built past which it is rebuilt (or a quarter
+/// of the table, whichever is larger).
 const INDEX_RECENT_MAX: usize = 65_536;
 
 /// One column of a batch, as the store driver read it. `None` is SQL `NULL`.
@@ -221,52 +221,66 @@ pub fn empty_frame(table: Table) -> DataFrame {
     DataFrame::empty_with_schema(&table_schema(table))
 }
 
-/// Row positions of a table by an integer column: the sorted (value, row) pairs of the last
-/// build, plus the rows appended or given another value since. A lookup checks every
-/// candidate against the frame, so a stale pair costs nothing but a comparison.
+/// No next row in a chain of [`KeyIndex`].
+const END: IdxSize = IdxSize::MAX;
+
+/// Row positions of a table by an integer column, as a hash multimap: the first row of each
+/// value, and per row the next row with the same value (one hash probe and a short chain per
+/// lookup, where a binary search over millions of rows would miss the cache at every step).
+/// Rows appended later join their value's chain; rows whose value changed are listed under the
+/// new value in `moved`. A lookup checks every candidate against the frame, so a stale entry
+/// costs nothing but a comparison.
 #[derive(Debug, Default)]
 struct KeyIndex {
-    keys: Vec<i64>,
-    rows: Vec<IdxSize>,
-    recent: PlHashMap<i64, Vec<IdxSize>>,
-    recent_len: usize,
+    head: PlHashMap<i64, IdxSize>,
+    next: Vec<IdxSize>,
+    moved: PlHashMap<i64, Vec<IdxSize>>,
+    moved_len: usize,
 }
 
 impl KeyIndex {
     fn build(column: &Column) -> Result<Self> {
         let values = column.cast(&DataType::Int64)?;
-        let mut pairs: Vec<(i64, IdxSize)> = values
-            .i64()?
-            .iter()
-            .zip(0..)
-            .filter_map(|(key, row)| Some((key?, row)))
-            .collect();
-        pairs.sort_unstable();
-        let (keys, rows) = pairs.into_iter().unzip();
-        Ok(Self {
-            keys,
-            rows,
-            recent: PlHashMap::default(),
-            recent_len: 0,
-        })
+        let mut index = Self {
+            head: PlHashMap::with_capacity(values.len()),
+            next: Vec::with_capacity(values.len()),
+            moved: PlHashMap::default(),
+            moved_len: 0,
+        };
+        for (key, row) in values.i64()?.iter().zip(0..) {
+            index.append(key, row);
+        }
+        Ok(index)
+    }
+
+    /// Row `row` (= the number of rows indexed so far) was appended with `key`.
+    fn append(&mut self, key: Option<i64>, row: IdxSize) {
+        let next = match key {
+            Some(key) => self.head.insert(key, row).unwrap_or(END),
+            None => END,
+        };
+        self.next.push(next);
     }
 
     fn candidates(&self, key: i64, out: &mut Vec<IdxSize>) {
-        let start = self.keys.partition_point(|k| *k < key);
-        let len = self.keys[start..].partition_point(|k| *k == key);
-        out.extend_from_slice(&self.rows[start..start + len]);
-        if let Some(rows) = self.recent.get(&key) {
+        let mut row = self.head.get(&key).copied().unwrap_or(END);
+        while row != END {
+            out.push(row);
+            row = self.next.get(row as usize).copied().unwrap_or(END);
+        }
+        if let Some(rows) = self.moved.get(&key) {
             out.extend_from_slice(rows);
         }
     }
 
-    fn add(&mut self, key: i64, row: IdxSize) {
-        self.recent.entry(key).or_default().push(row);
-        self.recent_len += 1;
+    /// Row `row` now holds `key`.
+    fn moved_to(&mut self, key: i64, row: IdxSize) {
+        self.moved.entry(key).or_default().push(row);
+        self.moved_len += 1;
     }
 
     fn is_stale(&self) -> bool {
-        self.recent_len > INDEX_RECENT_MAX.max(self.keys.len() / 4)
+        self.moved_len > INDEX_RECENT_MAX.max(self.next.len() / 4)
     }
 }
 
@@ -445,7 +459,7 @@ impl Frames {
         for (column, changed) in moved {
             if let Some(index) = self.indexes.get_mut(&(table, column)) {
                 for (key, row) in changed {
-                    index.add(key, row);
+                    index.moved_to(key, row);
                 }
             }
         }
@@ -455,9 +469,7 @@ impl Frames {
                 let values = int_values(rows.column(column)?)?;
                 if let Some(index) = self.indexes.get_mut(&(table, *column)) {
                     for (key, row) in values.into_iter().zip(first..) {
-                        if let Some(key) = key {
-                            index.add(key, row);
-                        }
+                        index.append(key, row);
                     }
                 }
             }

@@ -630,11 +630,25 @@ pub fn case_side_facts(
     prev: &Period,
     rules: &RuleParams,
 ) -> Result<LazyFrame> {
+    case_side_facts_with(frames, p, prev, rule_flags(frames, &CASE_RULES, rules)?)
+}
+
+/// [`case_side_facts`] with the flags of the case rules given (`flags`: [`rule_flags`] of
+/// [`CASE_RULES`] on the same frames, e.g. collected once and also used for alerts).
+///
+/// # Errors
+/// [`Error::Polars`] if the plans cannot be combined.
+pub fn case_side_facts_with(
+    frames: &Frames,
+    p: &Period,
+    prev: &Period,
+    flags: LazyFrame,
+) -> Result<LazyFrame> {
     let cases = frames.lazy(Table::ViecThiHanh);
     let parts = [
         case_facts(cases.clone(), p, prev),
         decision_facts(frames.lazy(Table::QuyetDinh), cases, p),
-        overdue_facts(rule_flags(frames, &CASE_RULES, rules)?),
+        overdue_facts(flags),
     ];
     Ok(concat_lf_diagonal(parts, UnionArgs::default())?)
 }

@@ -491,6 +491,8 @@ pub struct BenchReport {
     /// every level (median and max of `runs` batches).
     pub batch_ms_median: f64,
     pub batch_ms_max: f64,
+    /// Median time of each phase of those batches (see `queries::engine::Update::phases`).
+    pub batch_phases_ms: Vec<(&'static str, f64)>,
     /// A mixed micro-batch of 1,000 rows: 250 changed cases, 250 new cases, 250 new decisions
     /// and 250 new receipts of existing cases (median and max of `runs` batches).
     pub mixed_ms_median: f64,
@@ -635,19 +637,33 @@ pub async fn bench(store: &Store, runs: usize) -> Result<BenchReport, Error> {
             .and_then(|b| b.first())
             .and_then(|(_, rows)| rows.first())
             .map_or(0, ColumnData::len);
-        let mut timed = |batches: Vec<Vec<(Table, Vec<ColumnData>)>>| -> Result<_, Error> {
+        let mut phases: Vec<(&'static str, Vec<f64>)> = Vec::new();
+        let mut timed = |batches: Vec<Vec<(Table, Vec<ColumnData>)>>,
+                         phases: &mut Vec<(&'static str, Vec<f64>)>|
+         -> Result<_, Error> {
             let mut times = Vec::with_capacity(batches.len());
             let mut last = None;
             for changes in batches {
                 let t = Instant::now();
                 let update = engine.apply(&mut frames, changes, &now_iso())?;
                 times.push(t.elapsed().as_secs_f64() * 1e3);
+                for (name, d) in update.phases {
+                    let ms = d.as_secs_f64() * 1e3;
+                    match phases.iter_mut().find(|(n, _)| *n == name) {
+                        Some((_, v)) => v.push(ms),
+                        None => phases.push((name, vec![ms])),
+                    }
+                }
                 last = Some(update.snapshot);
             }
             Ok((times, last))
         };
-        let (batch_times, _) = timed(batches)?;
-        let (mixed_times, last) = timed(mixed)?;
+        let (batch_times, _) = timed(batches, &mut phases)?;
+        let batch_phases_ms = phases
+            .into_iter()
+            .map(|(name, v)| (name, median(v).0))
+            .collect();
+        let (mixed_times, last) = timed(mixed, &mut Vec::new())?;
         let batch_equals_scratch = match last {
             Some(mut snap) => {
                 let mut scratch = kpi::compute_snapshot(&frames, as_of)?;
@@ -672,6 +688,7 @@ pub async fn bench(store: &Store, runs: usize) -> Result<BenchReport, Error> {
             batch_rows,
             batch_ms_median,
             batch_ms_max,
+            batch_phases_ms,
             mixed_ms_median,
             mixed_ms_max,
             batch_equals_scratch,

@@ -10,7 +10,7 @@
 //! engine's tests compare its snapshots with [`super::compute_snapshot`] after every random
 //! batch, and `ioc bench kpi` does so at scale 1.0.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::Hash;
 
 use polars::prelude::*;
@@ -33,7 +33,7 @@ pub type MonthKey = (FactKey, i32);
 #[derive(Debug, Clone)]
 pub struct Sums<K> {
     measures: Vec<&'static str>,
-    rows: HashMap<K, Vec<i64>>,
+    rows: PlHashMap<K, Vec<i64>>,
 }
 
 impl<K: Eq + Hash + Clone> Sums<K> {
@@ -41,7 +41,7 @@ impl<K: Eq + Hash + Clone> Sums<K> {
     pub fn new(measures: &[&'static str]) -> Self {
         Self {
             measures: measures.to_vec(),
-            rows: HashMap::new(),
+            rows: PlHashMap::default(),
         }
     }
 
@@ -149,21 +149,21 @@ type Target = (Option<f64>, Option<f64>);
 /// The organisation and reference data the levels read.
 struct Org {
     /// `ma_tinh` → (`mien`, `vung`).
-    tinh: HashMap<String, (Option<String>, Option<String>)>,
+    tinh: PlHashMap<String, (Option<String>, Option<String>)>,
     /// `don_vi.id` → (`ma`, `ma_tinh`).
-    don_vi: HashMap<i64, (Option<String>, Option<String>)>,
+    don_vi: PlHashMap<i64, (Option<String>, Option<String>)>,
     /// `can_bo.id` → `don_vi_id`.
-    can_bo: HashMap<i64, Option<i64>>,
+    can_bo: PlHashMap<i64, Option<i64>>,
     /// Targets of the year: by unit, by province (its `cap = 'tinh'` unit), national.
-    unit_target: HashMap<i64, Target>,
-    province_target: HashMap<String, Target>,
+    unit_target: PlHashMap<i64, Target>,
+    province_target: PlHashMap<String, Target>,
     national_target: Option<Target>,
 }
 
 impl Org {
     fn new(frames: &Frames, year: i32) -> Result<Self> {
         let t = frames.frame(Table::Tinh);
-        let mut tinh = HashMap::new();
+        let mut tinh = PlHashMap::default();
         for ((ma, mien), vung) in texts(t, "ma_tinh")?
             .into_iter()
             .zip(texts(t, "mien")?)
@@ -174,8 +174,8 @@ impl Org {
             }
         }
         let dv = frames.frame(Table::DonVi);
-        let mut don_vi = HashMap::new();
-        let mut cap = HashMap::new();
+        let mut don_vi = PlHashMap::default();
+        let mut cap = PlHashMap::default();
         for (((id, ma), ma_tinh), c) in ints(dv, "id")?
             .into_iter()
             .zip(texts(dv, "ma")?)
@@ -188,15 +188,15 @@ impl Org {
             }
         }
         let cb = frames.frame(Table::CanBo);
-        let mut can_bo = HashMap::new();
+        let mut can_bo = PlHashMap::default();
         for (id, dv) in ints(cb, "id")?.into_iter().zip(ints(cb, "don_vi_id")?) {
             if let Some(id) = id {
                 can_bo.entry(id).or_insert(dv);
             }
         }
         let ct = frames.frame(Table::ChiTieu);
-        let mut unit_target = HashMap::new();
-        let mut province_target = HashMap::new();
+        let mut unit_target = PlHashMap::default();
+        let mut province_target = PlHashMap::default();
         let mut national_target = None;
         for (((y, dv), c), m) in ints(ct, "nam_thong_ke")?
             .into_iter()
@@ -248,10 +248,10 @@ impl Org {
     }
 }
 
-/// Where a fact row goes at `level`: the group id (sorted and reported as [`Place::key`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Group {
-    Text(String),
+/// Where a fact row goes at `level`: the group id (reported as [`Place::key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Group<'a> {
+    Text(&'a str),
     Id(i64),
 }
 
@@ -265,19 +265,19 @@ struct Place {
 }
 
 impl Org {
-    fn group(&self, level: Level, key: &FactKey) -> Option<Group> {
+    fn group<'a>(&'a self, level: Level, key: &'a FactKey) -> Option<Group<'a>> {
         let (ma_tinh, don_vi_id, can_bo_id) = key;
         match level {
-            Level::Country => Some(Group::Text(super::COUNTRY_KEY.to_owned())),
+            Level::Country => Some(Group::Text(super::COUNTRY_KEY)),
             Level::Region(kind) => {
-                let (mien, vung) = self.tinh.get(ma_tinh.as_ref()?)?;
+                let (mien, vung) = self.tinh.get(ma_tinh.as_deref()?)?;
                 let region = match kind {
                     RegionKind::Mien => mien,
                     RegionKind::Vung => vung,
                 };
-                region.clone().map(Group::Text)
+                region.as_deref().map(Group::Text)
             }
-            Level::Province => ma_tinh.clone().map(Group::Text),
+            Level::Province => ma_tinh.as_deref().map(Group::Text),
             Level::Office => don_vi_id.map(Group::Id),
             Level::Officer => can_bo_id.map(Group::Id),
         }
@@ -285,7 +285,7 @@ impl Org {
 
     fn place(&self, level: Level, group: &Group) -> Place {
         let text = |g: &Group| match g {
-            Group::Text(s) => s.clone(),
+            Group::Text(s) => (*s).to_owned(),
             Group::Id(i) => i.to_string(),
         };
         let id = |g: &Group| match g {
@@ -407,7 +407,7 @@ const fn ix(name: &str) -> usize {
 /// One level of [`super::kpi_table`] from the fact maps, sorted by key.
 fn level_rows(org: &Org, level: Level, facts: &[&Sums<FactKey>]) -> Vec<KpiRow> {
     let measures = level_measures();
-    let mut groups: HashMap<Group, Vec<i64>> = HashMap::new();
+    let mut groups: PlHashMap<Group, Vec<i64>> = PlHashMap::default();
     for sums in facts {
         let index: Vec<Option<usize>> = measures
             .iter()
@@ -512,8 +512,11 @@ fn level_rows(org: &Org, level: Level, facts: &[&Sums<FactKey>]) -> Vec<KpiRow> 
 }
 
 /// The months of `p` up to its report date, in order, with their `lich.thang` label
-/// ([`super::months_of`]).
-fn months(frames: &Frames, p: &Period) -> Result<Vec<(i32, String)>> {
+/// ([`super::months_of`]): the grid of the monthly series.
+///
+/// # Errors
+/// [`crate::Error::Polars`] when `lich` lacks a column.
+pub fn months(frames: &Frames, p: &Period) -> Result<Vec<(i32, String)>> {
     let df = frames
         .lazy(Table::Lich)
         .filter(super::between("ngay", p.start, p.report))
@@ -538,7 +541,7 @@ fn monthly_level(
     facts: &[&Sums<MonthKey>],
 ) -> Vec<MonthlyRow> {
     let width = MONTHLY_ADDITIVE.len();
-    let mut groups: HashMap<Group, BTreeMap<i32, Vec<i64>>> = HashMap::new();
+    let mut groups: PlHashMap<Group, BTreeMap<i32, Vec<i64>>> = PlHashMap::default();
     for sums in facts {
         let index: Vec<Option<usize>> = MONTHLY_ADDITIVE
             .iter()
@@ -608,7 +611,8 @@ fn monthly_level(
 }
 
 /// The whole snapshot from fact maps: `facts` (summed together) for the levels,
-/// `monthly_now` / `monthly_prev` for the series of this and the previous year.
+/// `monthly_now` / `monthly_prev` for the series of this and the previous year on their month
+/// grids (`grids`, from [`months`]).
 ///
 /// # Errors
 /// [`crate::Error::Polars`] when an organisation table lacks a column.
@@ -619,19 +623,34 @@ pub fn snapshot(
     facts: &[&Sums<FactKey>],
     monthly_now: &[&Sums<MonthKey>],
     monthly_prev: &[&Sums<MonthKey>],
+    grids: &[Vec<(i32, String)>; 2],
 ) -> Result<KpiSnapshot> {
     let org = Org::new(frames, period.year)?;
-    let mut tables: Vec<Vec<KpiRow>> = Level::ALL
-        .iter()
-        .map(|level| level_rows(&org, *level, facts))
-        .collect::<Vec<_>>();
-    let mut monthly = Vec::new();
-    for (p, sums) in [(&period, monthly_now), (&previous, monthly_prev)] {
-        let grid = months(frames, p)?;
-        for level in MONTHLY_LEVELS {
-            monthly.extend(monthly_level(&org, level, p.year, &grid, sums));
-        }
-    }
+    // The levels and the monthly series are independent: one thread each.
+    let (tables, monthly) = std::thread::scope(|scope| {
+        let series = scope.spawn(|| {
+            let mut monthly = Vec::new();
+            for ((p, sums), grid) in [(&period, monthly_now), (&previous, monthly_prev)]
+                .into_iter()
+                .zip(grids)
+            {
+                for level in MONTHLY_LEVELS {
+                    monthly.extend(monthly_level(&org, level, p.year, grid, sums));
+                }
+            }
+            monthly
+        });
+        let tables: Vec<Vec<KpiRow>> = Level::ALL
+            .iter()
+            .map(|level| level_rows(&org, *level, facts))
+            .collect();
+        // A panic of the series thread is re-raised here.
+        let monthly = series
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (tables, monthly)
+    });
+    let mut tables = tables;
     let mut take = || {
         if tables.is_empty() {
             Vec::new()
