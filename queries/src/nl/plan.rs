@@ -605,7 +605,7 @@ impl Q {
     }
 }
 
-/// Columns of a base table: alias, province column, unit column, the date a period filters.
+/// Columns of a base table: its province column and its unit column.
 struct Cols {
     province: String,
     unit: Option<String>,
@@ -644,11 +644,10 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
     let mut q = Q::default();
     let period = effective_period(metric, cx);
     let cols = base(metric, &mut q);
-    let date_col = apply_set(metric, plan.set, &cols, &mut q, cx);
+    let date_col = apply_set(metric, plan.set, &mut q, cx);
     let value_column = apply_metric(
         metric,
         plan,
-        &cols,
         &mut q,
         cx,
         period.as_ref(),
@@ -729,71 +728,46 @@ fn effective_period(metric: &Metric, cx: &Context<'_>) -> Option<Period> {
 }
 
 fn base(metric: &Metric, q: &mut Q) -> Cols {
-    let (from, alias, province, unit): (&str, &'static str, String, Option<String>) =
-        match metric.base {
-            Base::Viec => (
-                "viec_thi_hanh v",
-                "v",
+    let (from, province, unit): (&str, String, Option<String>) = match metric.base {
+        Base::Viec => (
+            "viec_thi_hanh v",
+            "v.ma_tinh".into(),
+            Some("v.don_vi_id".into()),
+        ),
+        Base::BienLai => ("bien_lai b", "b.ma_tinh".into(), Some("b.don_vi_id".into())),
+        Base::DonThu => ("don_thu d", "d.ma_tinh".into(), Some("d.don_vi_id".into())),
+        Base::QuyetDinh => {
+            q.join("JOIN viec_thi_hanh v ON v.id = q.viec_id".into());
+            (
+                "quyet_dinh q",
                 "v.ma_tinh".into(),
                 Some("v.don_vi_id".into()),
-            ),
-            Base::BienLai => (
-                "bien_lai b",
-                "b",
-                "b.ma_tinh".into(),
-                Some("b.don_vi_id".into()),
-            ),
-            Base::DonThu => (
-                "don_thu d",
-                "d",
-                "d.ma_tinh".into(),
-                Some("d.don_vi_id".into()),
-            ),
-            Base::QuyetDinh => {
-                q.join("JOIN viec_thi_hanh v ON v.id = q.viec_id".into());
-                (
-                    "quyet_dinh q",
-                    "q",
-                    "v.ma_tinh".into(),
-                    Some("v.don_vi_id".into()),
-                )
-            }
-            Base::BienPhap => {
-                q.join("JOIN viec_thi_hanh v ON v.id = k.viec_id".into());
-                (
-                    "bien_phap_cuong_che k",
-                    "k",
-                    "v.ma_tinh".into(),
-                    Some("v.don_vi_id".into()),
-                )
-            }
-            Base::CanBo => {
-                q.join("JOIN don_vi u ON u.id = c.don_vi_id".into());
-                (
-                    "can_bo c",
-                    "c",
-                    "u.ma_tinh".into(),
-                    Some("c.don_vi_id".into()),
-                )
-            }
-            Base::DonVi => ("don_vi u", "u", "u.ma_tinh".into(), Some("u.id".into())),
-            Base::Tinh => ("tinh t", "t", "t.ma_tinh".into(), None),
-            Base::ChiTieu => {
-                q.join("JOIN don_vi u ON u.id = ct.don_vi_id".into());
-                ("chi_tieu ct", "ct", "u.ma_tinh".into(), Some("u.id".into()))
-            }
-            Base::NhiemVu => {
-                q.join("JOIN don_vi u ON u.id = n.don_vi_id".into());
-                (
-                    "nhiem_vu n",
-                    "n",
-                    "u.ma_tinh".into(),
-                    Some("n.don_vi_id".into()),
-                )
-            }
-        };
+            )
+        }
+        Base::BienPhap => {
+            q.join("JOIN viec_thi_hanh v ON v.id = k.viec_id".into());
+            (
+                "bien_phap_cuong_che k",
+                "v.ma_tinh".into(),
+                Some("v.don_vi_id".into()),
+            )
+        }
+        Base::CanBo => {
+            q.join("JOIN don_vi u ON u.id = c.don_vi_id".into());
+            ("can_bo c", "u.ma_tinh".into(), Some("c.don_vi_id".into()))
+        }
+        Base::DonVi => ("don_vi u", "u.ma_tinh".into(), Some("u.id".into())),
+        Base::Tinh => ("tinh t", "t.ma_tinh".into(), None),
+        Base::ChiTieu => {
+            q.join("JOIN don_vi u ON u.id = ct.don_vi_id".into());
+            ("chi_tieu ct", "u.ma_tinh".into(), Some("u.id".into()))
+        }
+        Base::NhiemVu => {
+            q.join("JOIN don_vi u ON u.id = n.don_vi_id".into());
+            ("nhiem_vu n", "u.ma_tinh".into(), Some("n.don_vi_id".into()))
+        }
+    };
     q.from = from.into();
-    let _ = alias;
     Cols { province, unit }
 }
 
@@ -828,13 +802,7 @@ fn minus_months(d: NaiveDate, n: u32) -> String {
 }
 
 /// Applies the case set; returns the date column a period filters on.
-fn apply_set(
-    metric: &Metric,
-    set: &str,
-    cols: &Cols,
-    q: &mut Q,
-    cx: &Context<'_>,
-) -> Option<String> {
+fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<String> {
     let a = cx.as_of;
     let w = &mut q.wheres;
     let asof = lit(&a.to_string());
@@ -1024,7 +992,6 @@ fn apply_set(
                 "hoan_thanh" => w.push("n.trang_thai = 'hoan_thanh'".into()),
                 _ => {}
             }
-            let _ = cols;
             Some("n.ngay_giao".into())
         }
     }
@@ -1067,7 +1034,6 @@ fn year_bounds(period: Option<&Period>, as_of: NaiveDate) -> (String, String, i3
 fn apply_metric(
     metric: &Metric,
     plan: &Plan,
-    cols: &Cols,
     q: &mut Q,
     cx: &Context<'_>,
     period: Option<&Period>,
@@ -1172,7 +1138,6 @@ fn apply_metric(
         }
         _ => ("COUNT(*)".into(), "so_luong"),
     };
-    let _ = cols;
     q.values.push((expr, name.into()));
     name.into()
 }
@@ -1414,7 +1379,6 @@ fn apply_dim(
             }
         }
     }
-    let _ = metric;
 }
 
 #[cfg(test)]
