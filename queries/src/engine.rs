@@ -171,16 +171,18 @@ impl KpiEngine {
         Ok((engine, snapshot))
     }
 
-    /// Builds the row indexes a batch looks rows up with (cases by `id`, their decisions,
-    /// measures and receipts by `viec_id` and `id`), so that the first batch does not pay for
-    /// them. Optional: a batch builds what is missing.
+    /// Builds the row indexes a batch uses — every table keyed by `id` (an upsert finds the
+    /// rows it replaces by `id`), and the decisions, measures and receipts by `viec_id` — so
+    /// that the first batch does not pay for them. Optional: a batch builds what is missing.
     ///
     /// # Errors
     /// [`Error::Polars`] if a key column cannot be read.
     pub fn prepare(frames: &mut Frames) -> Result<()> {
         let none = BTreeSet::new();
-        for table in BIG {
-            frames.positions(table, "id", &none)?;
+        for table in Table::ALL {
+            if crate::frames::primary_key(table) == ["id"] {
+                frames.positions(table, "id", &none)?;
+            }
         }
         for table in CHILDREN {
             frames.positions(table, "viec_id", &none)?;

@@ -242,7 +242,7 @@ impl KeyIndex {
     fn build(column: &Column) -> Result<Self> {
         let values = column.cast(&DataType::Int64)?;
         let mut index = Self {
-            head: PlHashMap::with_capacity(values.len()),
+            head: PlHashMap::default(),
             next: Vec::with_capacity(values.len()),
             moved: PlHashMap::default(),
             moved_len: 0,
