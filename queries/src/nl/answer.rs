@@ -108,7 +108,11 @@ pub fn sentence(
             .iter()
             .enumerate()
             .filter(|(i, v)| *i != value_at && matches!(v, Value::String(_)))
-            .map(|(_, v)| vn_number(v))
+            .map(|(_, v)| {
+                v.as_str()
+                    .and_then(code_label)
+                    .map_or_else(|| vn_number(v), str::to_owned)
+            })
             .collect();
         parts.first().cloned().unwrap_or_else(|| {
             row.iter()
@@ -170,6 +174,39 @@ pub fn sentence(
     s
 }
 
+/// The Vietnamese name of a code a grouped result shows (region, case type, channel, …).
+fn code_label(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "bac" => "miền Bắc",
+        "trung" => "miền Trung",
+        "nam" => "miền Nam",
+        "tdmnpb" => "Trung du và miền núi phía Bắc",
+        "dbsh" => "Đồng bằng sông Hồng",
+        "btb_dhmt" => "Bắc Trung Bộ và duyên hải miền Trung",
+        "tay_nguyen" => "Tây Nguyên",
+        "dnb" => "Đông Nam Bộ",
+        "dbscl" => "Đồng bằng sông Cửu Long",
+        "ds" => "dân sự",
+        "hs" => "hình sự",
+        "hngd" => "hôn nhân và gia đình",
+        "kdtm" => "kinh doanh, thương mại",
+        "ld" => "lao động",
+        "hc" => "hành chính",
+        "ps" => "phá sản",
+        "vneid" => "VNeID",
+        "qr" => "mã QR",
+        "truc_tiep" => "trực tiếp",
+        "buu_dien" => "bưu điện",
+        "email" => "email",
+        "sms" => "SMS",
+        "giay" => "bản giấy",
+        "khieu_nai" => "khiếu nại",
+        "to_cao" => "tố cáo",
+        "kien_nghi" => "kiến nghị",
+        _ => return None,
+    })
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -181,6 +218,22 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_codes_read_as_names() {
+        let s = sentence(
+            &plan("mien", "khong"),
+            &["mien".into(), "so_viec".into()],
+            &[
+                vec![Value::from("bac"), Value::from(3)],
+                vec![Value::from("nam"), Value::from(2)],
+            ],
+            "so_viec",
+            None,
+            &[],
+        );
+        assert!(s.contains("miền Bắc (3 việc), miền Nam (2 việc)"), "{s}");
+    }
     use serde_json::json;
 
     fn plan(by: &'static str, order: &'static str) -> Plan {
