@@ -146,7 +146,7 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> Result<(), Error> {
         Some(task) => {
             // The task tables may be newer than the database.
             store.migrate().await?;
-            let form = crate::tasks::form_of(task);
+            let form = crate::tasks::draft_of(task).form;
             let prepared = crate::tasks::prepare(&form, &scope, &frames, as_of);
             let actor = crate::tasks::Actor::cli(scope.clone());
             let result =

@@ -226,28 +226,17 @@ pub fn draft_of(task: &TaskJson) -> Draft {
         _ => Vec::new(),
     };
     Draft {
-        command: task.cau_hoi_goc.clone(),
-        units,
-        loai_hanh_dong: task.loai_hanh_dong.clone(),
-        tieu_de: task.tieu_de.clone(),
-        han_hoan_thanh: task.han_hoan_thanh.clone(),
-        so_luong: task.so_luong,
+        form: TaskForm {
+            command: task.cau_hoi_goc.clone(),
+            units,
+            loai_hanh_dong: task.loai_hanh_dong.clone(),
+            tieu_de: task.tieu_de.clone(),
+            han_hoan_thanh: task.han_hoan_thanh.clone(),
+            so_luong: task.so_luong,
+            max_linked: None,
+        },
         scope_mo_ta: task.scope_mo_ta.clone(),
         linked: task.scope_ids.len(),
-    }
-}
-
-/// A form built from a draft as it stands (`ioc ask --confirm`).
-pub fn form_of(task: &TaskJson) -> TaskForm {
-    let d = draft_of(task);
-    TaskForm {
-        command: d.command,
-        units: d.units,
-        loai_hanh_dong: d.loai_hanh_dong,
-        tieu_de: d.tieu_de,
-        han_hoan_thanh: d.han_hoan_thanh,
-        so_luong: d.so_luong,
-        max_linked: None,
     }
 }
 

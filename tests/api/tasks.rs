@@ -113,8 +113,8 @@ async fn a_confirmed_command_is_stored_tracked_and_updated_with_comments() {
         let reply: app::wire::ask::AskReply = serde_json::from_str(&answer).expect("reply");
         assert_eq!(reply.kind, "task", "{}", reply.answer);
         let draft = reply.draft.expect("an editable draft");
-        assert_eq!(draft.units, ["T01"]);
-        assert_eq!(draft.han_hoan_thanh, "2026-12-15");
+        assert_eq!(draft.form.units, ["T01"]);
+        assert_eq!(draft.form.han_hoan_thanh, "2026-12-15");
         assert_eq!(draft.linked, 5);
         assert_eq!(
             count(&app, "SELECT COUNT(*) FROM nhiem_vu").await,

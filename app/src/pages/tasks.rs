@@ -346,16 +346,22 @@ fn TaskCard(
 #[component]
 pub fn TaskDraftForm(draft: Draft) -> impl IntoView {
     let choices = Resource::new(|| (), |()| task_units());
-    let units = RwSignal::new(draft.units.clone());
-    let title = RwSignal::new(draft.tieu_de.clone());
-    let action = RwSignal::new(draft.loai_hanh_dong.clone());
-    let due = RwSignal::new(draft.han_hoan_thanh.clone());
-    let quantity = RwSignal::new(draft.so_luong.map(|n| n.to_string()).unwrap_or_default());
+    let units = RwSignal::new(draft.form.units.clone());
+    let title = RwSignal::new(draft.form.tieu_de.clone());
+    let action = RwSignal::new(draft.form.loai_hanh_dong.clone());
+    let due = RwSignal::new(draft.form.han_hoan_thanh.clone());
+    let quantity = RwSignal::new(
+        draft
+            .form
+            .so_luong
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    );
     let linked = RwSignal::new(draft.linked.to_string());
     let result = RwSignal::new(None::<Result<Created, String>>);
     let sending = RwSignal::new(false);
-    let command = StoredValue::new(draft.command.clone());
-    let drafted = StoredValue::new(draft.units.clone());
+    let command = StoredValue::new(draft.form.command.clone());
+    let drafted = StoredValue::new(draft.form.units.clone());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if sending.get_untracked() {
@@ -379,7 +385,7 @@ pub fn TaskDraftForm(draft: Draft) -> impl IntoView {
     };
     let actions = ACTIONS
         .iter()
-        .map(|a| view! { <option value=*a selected=draft.loai_hanh_dong == *a>{t::action(a)}</option> })
+        .map(|a| view! { <option value=*a selected=draft.form.loai_hanh_dong == *a>{t::action(a)}</option> })
         .collect_view();
     let unit_options = move || {
         let mut all: Vec<UnitChoice> = choices.get().and_then(Result::ok).unwrap_or_default();
@@ -451,7 +457,7 @@ pub fn TaskDraftForm(draft: Draft) -> impl IntoView {
                 {draft.scope_mo_ta.clone().map(|s| view! {
                     <p class="wide muted">{t::SCOPE} ": " {s} " (" {text::format_int(i64::try_from(draft.linked).unwrap_or(0))} ")"</p>
                 })}
-                <p class="wide muted">{t::COMMAND} ": «" {draft.command.clone()} "»"</p>
+                <p class="wide muted">{t::COMMAND} ": «" {draft.form.command.clone()} "»"</p>
                 <div class="wide">
                     <button type="submit" class="task-confirm" disabled=move || sending.get() || result.with(|r| r.as_ref().is_some_and(Result::is_ok))>
                         {move || if sending.get() { t::CONFIRMING } else { t::CONFIRM }}

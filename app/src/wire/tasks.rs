@@ -23,18 +23,11 @@ pub struct UnitChoice {
     pub ten: String,
 }
 
-/// The draft of a command, every field editable before it is confirmed.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// The draft of a command, shown for confirmation: the form as drafted (every field editable)
+/// and what the linked records are.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Draft {
-    /// The command verbatim.
-    pub command: String,
-    /// Assignee unit codes (several for "các tỉnh miền Tây": one task each).
-    pub units: Vec<String>,
-    pub loai_hanh_dong: String,
-    pub tieu_de: String,
-    /// ISO date.
-    pub han_hoan_thanh: String,
-    pub so_luong: Option<u32>,
+    pub form: TaskForm,
     /// What the linked records are, and how many the scope selects for the first unit.
     pub scope_mo_ta: Option<String>,
     pub linked: usize,
@@ -45,7 +38,9 @@ pub struct Draft {
 /// from the browser is trusted.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TaskForm {
+    /// The command verbatim.
     pub command: String,
+    /// Assignee unit codes (several for "các tỉnh miền Tây": one task each).
     pub units: Vec<String>,
     pub loai_hanh_dong: String,
     pub tieu_de: String,
