@@ -336,8 +336,10 @@ async fn with_the_model_a_simple_question_is_answered_from_the_data() {
     let db = TestDb::sqlite();
     seeded_store(&db, 0.002).await;
     let app = spawn_app_with(&db, |cfg| cfg.model_path = Some(path)).await;
+    // Loading prefills the fixed prompt (~3,300 tokens): seconds on an idle machine, minutes
+    // when the two cores are shared with the other tests of this run.
     let mut ready = false;
-    for _ in 0..240 {
+    for _ in 0..1200 {
         let s: Value = app
             .client
             .get(format!("{}/api/ask/status", app.base))
@@ -356,7 +358,7 @@ async fn with_the_model_a_simple_question_is_answered_from_the_data() {
             other => panic!("model status {other:?}: {s}"),
         }
     }
-    assert!(ready, "the model did not load in 2 minutes");
+    assert!(ready, "the model did not load in 10 minutes");
     let (evs, answer) = ask(&app, &app.client, "Có bao nhiêu việc thi hành án ở Hà Nội?").await;
     let answer = answer.expect("answer");
     assert_eq!(answer.kind, "query", "{answer:?}");
