@@ -399,3 +399,24 @@ async fn a_restart_rebuilds_the_same_numbers() {
         assert_eq!(figures(hanoi_after), figures(hanoi));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_ends_the_open_streams() {
+    let db = TestDb::sqlite();
+    seeded_store(&db, 0.001).await.close().await;
+    let app = spawn_app(&db).await;
+    let mut events = Events::open(&app, "", None).await;
+    let (id, _) = events.next().await;
+    assert_eq!(id, "1");
+    // Dropping the app cancels its shutdown token (what Ctrl-C does to `ioc serve`).
+    drop(app);
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        // Until the body ends (cleanly or by the connection closing).
+        while let Ok(Some(_)) = events.resp.chunk().await {}
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the stream ends at shutdown, not at the next heartbeat (every 15 s) or never"
+    );
+}
