@@ -82,12 +82,16 @@ impl PlanGrammar {
 
     fn sets_for_metric(&self, metric_key: &str) -> Vec<String> {
         let valid = sets_of(metric_key);
-        let named: Vec<String> = self
+        let mut named: Vec<String> = self
             .sets
             .iter()
             .filter(|s| valid.contains(s))
             .map(|s| (*s).to_owned())
             .collect();
+        // A rule the question names is the reading: its plain statuses are not offered.
+        if named.iter().any(|s| s.starts_with("qh")) {
+            named.retain(|s| s.starts_with("qh"));
+        }
         if !named.is_empty() {
             named
         } else if valid.contains(&"tat_ca") {
