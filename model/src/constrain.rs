@@ -5,6 +5,11 @@
 //! chosen before (e.g. the case sets allowed for the chosen metric). [`slots_constraint`] turns
 //! it into the engine's [`AllowedFn`]: at each step only the tokens that keep the text a valid
 //! prefix are allowed, and end-of-sequence only once every slot is filled.
+//!
+//! [`PrefixGrammar`] is the grammar of a longer free text read left to right by a small state
+//! machine (e.g. one SQL `SELECT` over known names); [`prefix_constraint`] keeps the state of
+//! the text generated so far and only tries each candidate token from it, so a step costs the
+//! candidates, not the length of the text.
 
 use crate::engine::{AllowedFn, AllowedSet};
 use crate::Tokenizer;
@@ -136,6 +141,62 @@ pub fn slots_constraint(vocab: std::sync::Arc<SlotVocab>, grammar: Box<dyn Slots
                 probe.truncate(text.len());
                 probe.push_str(s);
                 if !matches!(parse(grammar.as_ref(), &probe), Parse::Invalid) {
+                    allowed.push(*id);
+                }
+            }
+        }
+        AllowedSet::Only(allowed)
+    })
+}
+
+/// A grammar read left to right: a state after each accepted prefix.
+pub trait PrefixGrammar: Send {
+    /// What the grammar remembers about the text read so far.
+    type State: Clone + Send;
+    /// The state before any text.
+    fn start(&self) -> Self::State;
+    /// The state after `piece` follows a text in `state`; `None` when no accepted text starts
+    /// with that text followed by `piece`.
+    fn advance(&self, state: &Self::State, piece: &str) -> Option<Self::State>;
+    /// Whether the text read so far is a complete accepted text.
+    fn is_complete(&self, state: &Self::State) -> bool;
+}
+
+/// The decoding constraint for a [`PrefixGrammar`]: at each step, the tokens of `vocab` that
+/// keep the text a prefix of an accepted text (first the characters that may come next, then
+/// only the tokens starting with one of them), and end-of-sequence once the text is complete.
+/// The state of the generated text is kept between steps (only new tokens are read).
+pub fn prefix_constraint<G: PrefixGrammar + 'static>(
+    vocab: std::sync::Arc<SlotVocab>,
+    grammar: G,
+) -> AllowedFn {
+    let mut state = Some(grammar.start());
+    let mut read = 0usize;
+    Box::new(move |generated: &[u32]| {
+        for id in generated.get(read..).unwrap_or_default() {
+            let piece = vocab.text_of.get(id).map_or("", String::as_str);
+            state = state.as_ref().and_then(|s| grammar.advance(s, piece));
+        }
+        read = generated.len();
+        let Some(state) = state.as_ref() else {
+            return AllowedSet::Only(Vec::new());
+        };
+        let mut allowed: Vec<u32> = Vec::new();
+        if grammar.is_complete(state) {
+            allowed.extend(&vocab.eos);
+        }
+        let mut one = [0u8; 4];
+        for c in vocab.alphabet.chars() {
+            if grammar.advance(state, c.encode_utf8(&mut one)).is_none() {
+                continue;
+            }
+            for (id, s) in vocab
+                .by_first
+                .get(&c)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                if grammar.advance(state, s).is_some() {
                     allowed.push(*id);
                 }
             }

@@ -10,16 +10,22 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use model::constrain::{self, Parse, SlotVocab, Slots};
+use model::constrain::{self, Parse, PrefixGrammar, SlotVocab, Slots};
 use model::{ChatTemplate, Engine, EngineOptions, GenRequest, WorkerHandle};
 use queries::frames::Frames;
-use queries::nl::ask::{self, Answer, FillError, PlanFiller, Progress, Runner, Turn};
+use queries::nl::ask::{self, Answer, FillError, PlanFiller, Progress, Route, Runner, Turn};
 use queries::nl::prompt::{self, PlanGrammar};
+use queries::nl::sql_grammar::{self, SqlGrammar, SqlState};
 use queries::sql::{self, Limits, ResultTable};
 use queries::Scope;
 
 /// Longest plan line, in tokens (a plan is ~20 tokens; the grammar ends it).
 const PLAN_TOKENS: usize = 48;
+/// Longest free SQL, in tokens (the fallback's queries are one line; the grammar ends them).
+const SQL_TOKENS: usize = 220;
+/// Context window: the plan prefix (~3,300 tokens), a free-SQL turn (schema part, values and
+/// examples, up to ~1,200 tokens) and its answer.
+const CONTEXT_TOKENS: usize = 6144;
 /// Questions waiting for the model besides the one running.
 const QUEUE: usize = 8;
 
@@ -27,6 +33,8 @@ const QUEUE: usize = 8;
 pub struct Model {
     handle: WorkerHandle,
     vocab: Arc<SlotVocab>,
+    /// The tokens free SQL can be made of.
+    sql_vocab: Arc<SlotVocab>,
     chat: ChatTemplate,
     /// File name of the weights (for answers and logs).
     pub name: String,
@@ -42,9 +50,14 @@ impl Model {
     /// The model crate's error (missing or corrupt file, …).
     pub fn load(path: &Path) -> Result<Model, model::Error> {
         let started = Instant::now();
-        let mut engine = Engine::load(path, EngineOptions::default())?;
+        let options = EngineOptions {
+            context: CONTEXT_TOKENS,
+            ..EngineOptions::default()
+        };
+        let mut engine = Engine::load(path, options)?;
         let chat = engine.tokenizer().chat().clone();
         let vocab = Arc::new(SlotVocab::new(engine.tokenizer(), PlanGrammar::alphabet()));
+        let sql_vocab = Arc::new(SlotVocab::new(engine.tokenizer(), sql_grammar::ALPHABET));
         let prefix = prompt::prefix(|role, content| chat.turn(role, content));
         let tokens = engine.set_prefix(&prefix)?;
         let (handle, _join) = model::Worker::spawn(engine, QUEUE)?;
@@ -53,6 +66,7 @@ impl Model {
         Ok(Model {
             handle,
             vocab,
+            sql_vocab,
             chat,
             name: path
                 .file_name()
@@ -72,6 +86,29 @@ impl Slots for Grammar {
     }
 }
 
+/// The free-SQL grammar as the model crate's [`PrefixGrammar`].
+struct SqlConstraint(SqlGrammar);
+
+impl PrefixGrammar for SqlConstraint {
+    type State = SqlState;
+    fn start(&self) -> SqlState {
+        self.0.start()
+    }
+    fn advance(&self, state: &SqlState, piece: &str) -> Option<SqlState> {
+        self.0.advance(state, piece)
+    }
+    fn is_complete(&self, state: &SqlState) -> bool {
+        self.0.is_complete(state)
+    }
+}
+
+fn fill_error(e: model::Error) -> FillError {
+    match e {
+        model::Error::Busy => FillError::Busy,
+        other => FillError::Failed(other.to_string()),
+    }
+}
+
 /// The model (or its absence) as the pipeline's [`PlanFiller`].
 struct Filler<'a>(Option<&'a Model>);
 
@@ -88,10 +125,7 @@ impl PlanFiller for Filler<'_> {
             Arc::clone(&model.vocab),
             Box::new(Grammar(grammar.clone())),
         ));
-        let rx = model.handle.try_submit(req).map_err(|e| match e {
-            model::Error::Busy => FillError::Busy,
-            other => FillError::Failed(other.to_string()),
-        })?;
+        let rx = model.handle.try_submit(req).map_err(fill_error)?;
         let generation = model::worker::collect(&rx, |t| on_token(t))
             .map_err(|e| FillError::Failed(e.to_string()))?;
         match constrain::parse(&Grammar(grammar.clone()), generation.text.trim_end()) {
@@ -100,6 +134,30 @@ impl PlanFiller for Filler<'_> {
                 "kế hoạch chưa hoàn chỉnh: {}",
                 generation.text
             ))),
+        }
+    }
+
+    fn write_sql(
+        &mut self,
+        user_turn: &str,
+        grammar: &SqlGrammar,
+        on_token: &mut dyn FnMut(&str),
+    ) -> Result<String, FillError> {
+        let model = self.0.ok_or(FillError::NotLoaded)?;
+        let mut req = GenRequest::new(model.chat.user_turn(user_turn), SQL_TOKENS);
+        req.allowed = Some(constrain::prefix_constraint(
+            Arc::clone(&model.sql_vocab),
+            SqlConstraint(grammar.clone()),
+        ));
+        let rx = model.handle.try_submit(req).map_err(fill_error)?;
+        let generation = model::worker::collect(&rx, |t| on_token(t)).map_err(fill_error)?;
+        let sql = generation.text.trim_end();
+        if grammar.accepts(sql) {
+            Ok(sql.to_owned())
+        } else {
+            Err(FillError::Failed(format!(
+                "câu SQL chưa hoàn chỉnh sau {SQL_TOKENS} token: {sql}"
+            )))
         }
     }
 }
@@ -129,6 +187,8 @@ pub struct Assistant {
     model: Option<Arc<Model>>,
     /// Plan without the model (best-ranked candidates): only for measuring the model's share.
     rules_only: bool,
+    /// The paths that may answer (free SQL only: for measuring that path).
+    route: Route,
 }
 
 impl Assistant {
@@ -137,6 +197,15 @@ impl Assistant {
         Self {
             model: model.map(Arc::new),
             rules_only: false,
+            route: Route::PlanThenSql,
+        }
+    }
+
+    /// An assistant whose model writes free SQL for every query (`ioc eval --planner sql`).
+    pub fn sql_only(model: Option<Model>) -> Self {
+        Self {
+            route: Route::SqlOnly,
+            ..Self::new(model)
         }
     }
 
@@ -145,6 +214,7 @@ impl Assistant {
         Self {
             model: None,
             rules_only: true,
+            route: Route::PlanThenSql,
         }
     }
 
@@ -172,7 +242,9 @@ impl Assistant {
             &mut model_filler
         };
         let runner = FramesRunner { frames, scope };
-        let mut answer = ask::ask(question, previous, scope, as_of, filler, &runner, progress);
+        let mut answer = ask::ask(
+            question, previous, scope, as_of, self.route, filler, &runner, progress,
+        );
         answer.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         answer
     }

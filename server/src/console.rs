@@ -364,7 +364,10 @@ impl Console {
                         app::text::format_int(i64::try_from(table.rows.len()).unwrap_or(0)),
                         t::ROWS
                     ),
-                    chart: Some(guess_chart(&table.columns, &table.rows)),
+                    chart: Some(queries::nl::answer::table_chart(
+                        &table.columns,
+                        &table.rows,
+                    )),
                     columns: table.columns,
                     rows: table.rows,
                     reason: None,
@@ -372,6 +375,7 @@ impl Console {
                     plan: None,
                     value_column: None,
                     period: None,
+                    path: None,
                     ms,
                 };
                 reply_of(answer, &question, as_of)
@@ -465,31 +469,6 @@ fn cell(v: &Value) -> Cell {
 
 fn number(v: &Value) -> Option<f64> {
     v.as_f64()
-}
-
-/// The chart for rows of edited SQL: a number, bars by a text column, a line by period.
-fn guess_chart(columns: &[String], rows: &[Vec<Value>]) -> queries::nl::answer::ChartKind {
-    use queries::nl::answer::ChartKind;
-    let numeric = |i: usize| {
-        rows.iter()
-            .all(|r| r.get(i).is_none_or(|v| v.is_number() || v.is_null()))
-    };
-    match (columns.len(), rows.len()) {
-        (_, 0) => ChartKind::Table,
-        (1, 1) if numeric(0) => ChartKind::Number,
-        (2, _) if numeric(1) && !numeric(0) => {
-            let first = columns[0].to_lowercase();
-            if ["thang", "quy", "nam", "ky", "ngay"]
-                .iter()
-                .any(|p| first.contains(p))
-            {
-                ChartKind::Line
-            } else {
-                ChartKind::Bar
-            }
-        }
-        _ => ChartKind::Table,
-    }
 }
 
 /// The answer as the page shows it, with its chart drawn.

@@ -55,8 +55,10 @@ pub struct EvalArgs {
     /// Print every item, not only failures.
     #[arg(long)]
     pub verbose: bool,
-    /// `model` (the product) or `rules` (best-ranked cue candidates, no model: the baseline).
-    #[arg(long, default_value = "model", value_parser = ["model", "rules"])]
+    /// `model` (the product: the model fills the plan, free SQL when the plan cannot express
+    /// the question), `rules` (best-ranked cue candidates, no model: the baseline) or `sql`
+    /// (the model writes free SQL for every query: the fallback path alone).
+    #[arg(long, default_value = "model", value_parser = ["model", "rules", "sql"])]
     pub planner: String,
 }
 
@@ -283,25 +285,28 @@ pub async fn eval(cfg: &Config, args: EvalArgs) -> Result<(), Error> {
     let pool = pool.clone();
     let cfg2 = cfg.clone();
     let model_path = args.model.clone();
-    let rules = args.planner == "rules";
+    let planner = args.planner.clone();
     let (assistant, frames) = tokio::task::spawn_blocking(move || {
-        let assistant = if rules {
-            Assistant::rules_only()
-        } else {
-            Assistant::new(load_model(model_path, &cfg2))
+        let assistant = match planner.as_str() {
+            "rules" => Assistant::rules_only(),
+            "sql" => Assistant::sql_only(load_model(model_path, &cfg2)),
+            _ => Assistant::new(load_model(model_path, &cfg2)),
         };
         (assistant, frames)
     })
     .await
     .map_err(|_| Error::Join)?;
     println!(
-        "planner: {}",
-        if rules {
-            "rules (best-ranked cue candidates, no model)"
-        } else if assistant.has_model() {
-            "model (loaded)"
+        "planner: {}{}",
+        match args.planner.as_str() {
+            "rules" => "rules (best-ranked cue candidates, no model)",
+            "sql" => "sql (the model writes free SQL for every query)",
+            _ => "model (plan, free SQL when the plan cannot express the question)",
+        },
+        if args.planner == "rules" || assistant.has_model() {
+            ""
         } else {
-            "model NOT LOADED"
+            " — model NOT LOADED"
         }
     );
     let frames = std::sync::Arc::new(frames);
@@ -310,6 +315,8 @@ pub async fn eval(cfg: &Config, args: EvalArgs) -> Result<(), Error> {
         None => None,
     };
     let mut tally: Tally = Tally::new();
+    // Per answering path (`plan`, `sql`, or `-` when nothing ran): (passed, failed).
+    let mut by_path: Tally = Tally::new();
     let mut latencies: Vec<u64> = Vec::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     for item in &items {
@@ -340,22 +347,33 @@ pub async fn eval(cfg: &Config, args: EvalArgs) -> Result<(), Error> {
             k => k.to_owned(),
         };
         let entry = tally.entry(category.clone()).or_default();
+        let path = answer.path.as_deref().unwrap_or("-");
+        let path_entry = by_path.entry(path.to_owned()).or_default();
+        if ok {
+            path_entry.0 += 1;
+        } else {
+            path_entry.1 += 1;
+        }
         if ok {
             entry.0 += 1;
             passed += 1;
             if args.verbose {
                 println!(
-                    "ok   {} [{category}] {} ms  {}",
+                    "ok   {} [{category}] {path} {} ms  {}",
                     item.id,
                     answer.ms,
-                    answer.plan.as_deref().unwrap_or("")
+                    answer
+                        .plan
+                        .as_deref()
+                        .or(answer.sql.as_deref())
+                        .unwrap_or("")
                 );
             }
         } else {
             entry.1 += 1;
             failed += 1;
             let line = format!(
-                "FAIL {} [{category}] {why} | plan: {}",
+                "FAIL {} [{category}] {path} {why} | plan: {}",
                 item.id,
                 answer.plan.as_deref().unwrap_or("-")
             );
@@ -371,6 +389,9 @@ pub async fn eval(cfg: &Config, args: EvalArgs) -> Result<(), Error> {
             ok + bad,
             100.0 * *ok as f64 / (ok + bad).max(1) as f64
         );
+    }
+    for (path, (ok, bad)) in &by_path {
+        println!("answered by {path}: {ok} passed, {bad} failed");
     }
     latencies.sort_unstable();
     let pct = |p: f64| {

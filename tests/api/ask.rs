@@ -317,21 +317,16 @@ async fn csv_exports_are_scoped_with_a_bom_and_audited() {
         .any(|r| r.actor == "csv-hn" && r.outcome == "refused"));
 }
 
-/// With the real 0.5B weights (`scripts/fetch-model.sh 0.5b`): a simple question gets a
-/// `query` answer with rows, the plan streamed token by token. Skipped (passing, with a note)
-/// when the file is not in the cache.
-#[tokio::test(flavor = "multi_thread")]
-async fn with_the_model_a_simple_question_is_answered_from_the_data() {
+/// An app over a small seeded store with the real 0.5B weights (`scripts/fetch-model.sh 0.5b`)
+/// loaded; `None` (the test passes, with a note) when the file is not in the cache.
+async fn app_with_model() -> Option<(TestDb, TestApp)> {
     // IOC_MODEL_PATH, else the default (0.5B) file in the cache, as `ioc serve` finds it.
-    let Some(path) = server::config::Config::from_env()
+    let path = server::config::Config::from_env()
         .ok()
-        .and_then(|c| c.model_path)
-    else {
-        return;
-    };
+        .and_then(|c| c.model_path)?;
     if !path.is_file() {
         eprintln!("skipped: {} not found", path.display());
-        return;
+        return None;
     }
     let db = TestDb::sqlite();
     seeded_store(&db, 0.002).await;
@@ -359,9 +354,20 @@ async fn with_the_model_a_simple_question_is_answered_from_the_data() {
         }
     }
     assert!(ready, "the model did not load in 10 minutes");
+    Some((db, app))
+}
+
+/// With the real model: a simple question gets a `query` answer with rows, the plan streamed
+/// token by token.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_model_a_simple_question_is_answered_from_the_data() {
+    let Some((_db, app)) = app_with_model().await else {
+        return;
+    };
     let (evs, answer) = ask(&app, &app.client, "Có bao nhiêu việc thi hành án ở Hà Nội?").await;
     let answer = answer.expect("answer");
     assert_eq!(answer.kind, "query", "{answer:?}");
+    assert!(answer.plan.is_some(), "{answer:?}");
     assert!(!answer.rows.is_empty());
     assert!(answer
         .sql
@@ -371,4 +377,25 @@ async fn with_the_model_a_simple_question_is_answered_from_the_data() {
     assert!(evs
         .iter()
         .any(|(e, d)| e == "stage" && d.contains("running")));
+}
+
+/// With the real model: a question the plan cannot express (no metric of the semantic layer
+/// counts parties) is answered by free SQL the model wrote under the SQL grammar, run through
+/// the guard, and the answer says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_model_what_the_plan_cannot_express_is_answered_by_free_sql() {
+    let Some((_db, app)) = app_with_model().await else {
+        return;
+    };
+    let (_, answer) = ask(&app, &app.client, "Có bao nhiêu đương sự là tổ chức?").await;
+    let answer = answer.expect("answer");
+    assert_eq!(answer.kind, "query", "{answer:?}");
+    assert_eq!(answer.plan, None, "{answer:?}");
+    assert!(
+        answer.answer.contains(queries::nl::ask::SQL_PATH_NOTE),
+        "{answer:?}"
+    );
+    let sql = answer.sql.as_deref().unwrap_or_default();
+    assert!(sql.contains("duong_su") && sql.contains("LIMIT"), "{sql}");
+    assert!(!answer.rows.is_empty(), "{answer:?}");
 }

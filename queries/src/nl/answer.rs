@@ -103,6 +103,47 @@ pub fn sentence(
         .iter()
         .position(|c| c == value_column)
         .unwrap_or(columns.len().saturating_sub(1));
+    let lead = match plan.order {
+        "giam" => "cao nhất là",
+        "tang" => "thấp nhất là",
+        _ => "gồm",
+    };
+    let shape = Shape {
+        value_at,
+        unit: &unit,
+        grouped: plan.by != "khong",
+        lead,
+    };
+    read_rows(&head, &shape, columns, rows, notes)
+}
+
+/// How to read a result's rows.
+struct Shape<'a> {
+    /// The column of the figure.
+    value_at: usize,
+    /// Unit after each figure, with its leading space (or empty).
+    unit: &'a str,
+    /// Rows are groups (a one-row result still names its group).
+    grouped: bool,
+    /// Word before the first rows ("gồm", "cao nhất là", …).
+    lead: &'a str,
+}
+
+/// `head: figure` for one value, `head: label — figure` for one group, `head: n dòng; lead …`
+/// with the first three rows otherwise; then the notes.
+fn read_rows(
+    head: &str,
+    shape: &Shape<'_>,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    notes: &[String],
+) -> String {
+    let Shape {
+        value_at,
+        unit,
+        grouped,
+        lead,
+    } = *shape;
     let label_of = |row: &[Value]| -> String {
         let parts: Vec<String> = row
             .iter()
@@ -124,7 +165,7 @@ pub fn sentence(
     };
     let mut s = match rows {
         [] => format!("{head}: không có dòng nào thỏa điều kiện."),
-        [row] if plan.by == "khong" && columns.len() <= 2 => {
+        [row] if !grouped && columns.len() <= 2 => {
             let v = row.get(value_at).map(vn_number).unwrap_or_default();
             let mut s = format!("{head}: {v}{unit}.");
             if columns.len() == 2 {
@@ -154,11 +195,6 @@ pub fn sentence(
                     )
                 })
                 .collect();
-            let lead = match plan.order {
-                "giam" => "cao nhất là",
-                "tang" => "thấp nhất là",
-                _ => "gồm",
-            };
             format!(
                 "{head}: {} dòng; {lead} {}{}.",
                 many.len(),
@@ -172,6 +208,64 @@ pub fn sentence(
         s.push_str(n);
     }
     s
+}
+
+/// The figure of a result without a plan: the last column holding a number in the first row
+/// (else the last column).
+pub fn table_value_column(columns: &[String], rows: &[Vec<Value>]) -> usize {
+    let last = columns.len().saturating_sub(1);
+    rows.first()
+        .and_then(|r| r.iter().rposition(Value::is_number))
+        .unwrap_or(last)
+}
+
+/// The sentence for rows of SQL the model wrote (the free-SQL fallback: no plan names the
+/// figure, so the head is the figure's column).
+pub fn table_sentence(
+    columns: &[String],
+    rows: &[Vec<Value>],
+    period: Option<&str>,
+    notes: &[String],
+) -> String {
+    let value_at = table_value_column(columns, rows);
+    let when = period.map(|p| format!(", {p}")).unwrap_or_default();
+    let head = match columns.get(value_at) {
+        Some(c) => format!("Kết quả ({c}){when}"),
+        None => format!("Kết quả{when}"),
+    };
+    let shape = Shape {
+        value_at,
+        unit: "",
+        grouped: false,
+        lead: "gồm",
+    };
+    read_rows(&head, &shape, columns, rows, notes)
+}
+
+/// The chart for a result without a plan (free SQL, SQL an analyst edited), by its shape: one
+/// number; a label column and a number column, over time when the label names a period
+/// (`thang`, `quy`, `nam`, `ky`, `ngay`), by category otherwise; else the table.
+pub fn table_chart(columns: &[String], rows: &[Vec<Value>]) -> ChartKind {
+    let numeric = |i: usize| {
+        rows.iter()
+            .all(|r| r.get(i).is_none_or(|v| v.is_number() || v.is_null()))
+    };
+    match (columns.len(), rows.len()) {
+        (_, 0) => ChartKind::Table,
+        (1, 1) if numeric(0) => ChartKind::Number,
+        (2, _) if numeric(1) && !numeric(0) => {
+            let first = columns[0].to_lowercase();
+            if ["thang", "quy", "nam", "ky", "ngay"]
+                .iter()
+                .any(|p| first.contains(p))
+            {
+                ChartKind::Line
+            } else {
+                ChartKind::Bar
+            }
+        }
+        _ => ChartKind::Table,
+    }
 }
 
 /// The Vietnamese name of a code a grouped result shows (region, case type, channel, …).
@@ -266,7 +360,10 @@ mod tests {
             Some("hôm nay (20/11/2026)"),
             &[],
         );
-        assert_eq!(s, "Số việc thi hành án — việc chưa có điều kiện thi hành, hôm nay (20/11/2026): 12.345 việc.");
+        assert_eq!(
+            s,
+            "Số việc thi hành án — việc chưa có điều kiện thi hành, hôm nay (20/11/2026): 12.345 việc."
+        );
         let rows = vec![
             vec![json!("Hà Nội"), json!("01"), json!(900)],
             vec![json!("Huế"), json!("46"), json!(10)],
@@ -286,5 +383,33 @@ mod tests {
         assert_eq!(chart_kind(&plan("tinh", "giam"), 2), ChartKind::Bar);
         assert_eq!(chart_kind(&plan("thang", "khong"), 12), ChartKind::Line);
         assert_eq!(chart_kind(&plan("khong", "khong"), 1), ChartKind::Number);
+    }
+
+    #[test]
+    fn results_without_a_plan_read_by_shape() {
+        let cols = vec!["loai".to_owned(), "so_duong_su".to_owned()];
+        let rows = vec![
+            vec![json!("ca_nhan"), json!(120)],
+            vec![json!("to_chuc"), json!(30)],
+        ];
+        let s = table_sentence(&cols, &rows, Some("năm 2026"), &[]);
+        assert_eq!(
+            s,
+            "Kết quả (so_duong_su), năm 2026: 2 dòng; gồm ca_nhan (120), to_chuc (30)."
+        );
+        assert_eq!(table_chart(&cols, &rows), ChartKind::Bar);
+        let one = vec!["n".to_owned()];
+        assert_eq!(
+            table_sentence(&one, &[vec![json!(7)]], None, &[]),
+            "Kết quả (n): 7."
+        );
+        assert_eq!(table_chart(&one, &[vec![json!(7)]]), ChartKind::Number);
+        let months = vec!["thang".to_owned(), "n".to_owned()];
+        let rows = vec![
+            vec![json!("2026-01"), json!(1)],
+            vec![json!("2026-02"), json!(2)],
+        ];
+        assert_eq!(table_chart(&months, &rows), ChartKind::Line);
+        assert_eq!(table_chart(&one, &[]), ChartKind::Table);
     }
 }

@@ -6,7 +6,10 @@
 //! - [`classify`]: query, task command or refusal (injection, writes, data not held, scope);
 //! - [`cues`]: cue words → the metrics, case sets and dimensions a question can mean;
 //! - [`plan`]: the semantic layer — metrics, case sets, dimensions — and the plan → SQL compiler;
+//! - [`free_sql`]: the free-SQL fallback's prompt (linked schema, values, retrieved examples);
 //! - [`prompt`]: what the model sees and the grammar its plan line must follow;
+//! - [`sql_grammar`]: the grammar of the free SQL the model writes when the plan cannot express a
+//!   question (one `SELECT` over known names and linked values);
 //! - [`task`]: task commands → drafts (assignee, action, deadline, linked records);
 //! - [`answer`]: the templated Vietnamese sentence and the chart shape;
 //! - [`score`]: execution accuracy exactly as `shared/eval/score.py` scores it;
@@ -16,10 +19,12 @@ pub mod answer;
 pub mod ask;
 pub mod classify;
 pub mod cues;
+pub mod free_sql;
 pub mod link;
 pub mod normalize;
 pub mod plan;
 pub mod prompt;
 pub mod score;
+pub mod sql_grammar;
 pub mod task;
 pub mod time;

@@ -27,6 +27,9 @@ pub struct PlanGrammar {
     pub limit: Option<u32>,
     /// The question asks for two figures: the `va=` slot is offered.
     pub second: bool,
+    /// The question's words name a metric (otherwise every metric is offered: the plan may
+    /// not express the question).
+    pub cued: bool,
 }
 
 /// Case sets a metric may take (rates and derived metrics fix their own population).
@@ -50,7 +53,8 @@ impl PlanGrammar {
             .into_iter()
             .map(str::to_owned)
             .collect();
-        if metrics.is_empty() {
+        let cued = !metrics.is_empty();
+        if !cued {
             metrics = METRICS.iter().map(|m| m.key.to_owned()).collect();
         }
         let order = cues::order(text);
@@ -65,6 +69,7 @@ impl PlanGrammar {
             },
             dims,
             second: cues::asks_two(text),
+            cued,
         }
     }
 
