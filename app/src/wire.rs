@@ -1,10 +1,61 @@
-//! Types that cross the wire between server functions and the browser.
+//! Types that cross the wire between server functions and the browser, and the one JSON codec
+//! ([`Json`], [`resource`], [`from_json`]) the browser decodes them with.
 
+use leptos::prelude::*;
+use leptos::server::codee::{Decoder, Encoder};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::future::Future;
 
 pub mod ask;
 pub mod dash;
 pub mod tasks;
+
+/// The codec of every page resource: JSON decoded from bytes, as the server functions' JSON
+/// responses are. Leptos' default resource codec decodes from `&str`, which compiles a second
+/// copy of every wire type's deserializer into the wasm bundle.
+pub struct Json;
+
+impl<T: Serialize> Encoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, serde_json::Error> {
+        serde_json::to_string(value)
+    }
+}
+
+impl<T: DeserializeOwned> Decoder<T> for Json {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(encoded: &str) -> Result<T, serde_json::Error> {
+        from_json(encoded)
+    }
+}
+
+/// A resource with the [`Json`] codec: `Resource::new` for the pages of this app.
+#[track_caller]
+pub fn resource<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<T, Json>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}
+
+/// Decodes a JSON text (a resource's serialized value, a live event's data) with the same
+/// decoder as the server functions' responses (see [`Json`]).
+///
+/// # Errors
+/// When `text` is not the JSON of a `T`.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(text.as_bytes())
+}
 
 /// Headline national figures shown on the home page, read from the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

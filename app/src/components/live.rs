@@ -173,7 +173,7 @@ mod browser {
             let Some(data) = e.data().as_string() else {
                 return;
             };
-            if let Ok(a) = serde_json::from_str::<Alert>(&data) {
+            if let Ok(a) = crate::wire::from_json::<Alert>(&data) {
                 live.alerts
                     .update(|l| push_bounded(l, a, MAX_ALERTS, |x, y| x.id == y.id));
             }
@@ -182,7 +182,7 @@ mod browser {
             let Some(data) = e.data().as_string() else {
                 return;
             };
-            if let Ok(task) = serde_json::from_str::<TaskItem>(&data) {
+            if let Ok(task) = crate::wire::from_json::<TaskItem>(&data) {
                 live.tasks
                     .update(|l| push_bounded(l, task, MAX_TASKS, |x, y| x.id == y.id));
             }

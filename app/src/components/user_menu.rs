@@ -3,12 +3,13 @@
 
 use crate::auth::{who_am_i, Me};
 use crate::text::auth as t;
+use crate::wire::resource;
 use leptos::prelude::*;
 
 /// Shows the signed-in user; nothing for anonymous visitors and the wall display.
 #[component]
 pub fn UserMenu() -> impl IntoView {
-    let me = Resource::new(|| (), |_| who_am_i());
+    let me = resource(|| (), |_| who_am_i());
     view! {
         <Suspense fallback=|| ()>
             {move || me.get().and_then(Result::ok).flatten().filter(|m| !m.kiosk).map(|m| view! { <UserMenuBar me=m/> })}

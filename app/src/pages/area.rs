@@ -9,6 +9,7 @@ use crate::pages::tasks::ProvinceTasks;
 use crate::pages::wall::RuleTable;
 use crate::text::{self, dash as t};
 use crate::wire::dash::{AreaView, OverdueQuery, UnitKpi};
+use crate::wire::resource;
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title};
 use leptos_router::hooks::use_params_map;
@@ -43,7 +44,7 @@ pub fn ProvincePage() -> impl IntoView {
 
 #[component]
 fn AreaPage(ma_tinh: Signal<Option<String>>) -> impl IntoView {
-    let data = Resource::new(move || ma_tinh.get(), load_area);
+    let data = resource(move || ma_tinh.get(), load_area);
     view! {
         <Stylesheet id="dash" href="/dash.css"/>
         <main class="page area">

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::pages::tasks::TaskDraftForm;
 use crate::text::ask as t;
 use crate::wire::ask::AskReply;
+use crate::wire::resource;
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title};
 use leptos_router::hooks::use_query_map;
@@ -108,7 +109,7 @@ pub fn AskPage() -> impl IntoView {
     let first_prev = param("prev");
     let first_sql = param("sql");
     // The server answers what the URL asks while rendering the page.
-    let served = Resource::new(
+    let served = resource(
         move || {
             query.with(|m| {
                 (
@@ -493,7 +494,7 @@ mod stream {
             return;
         };
         let stage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Ok(s) = serde_json::from_str::<Stage>(&data(&e)) {
+            if let Ok(s) = crate::wire::from_json::<Stage>(&data(&e)) {
                 sink.live.update(|l| {
                     l.stage = Some(s.label);
                     if s.sql.is_some() {
@@ -503,7 +504,7 @@ mod stream {
             }
         });
         let token = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Ok(s) = serde_json::from_str::<String>(&data(&e)) {
+            if let Ok(s) = crate::wire::from_json::<String>(&data(&e)) {
                 sink.live.update(|l| {
                     if l.tokens.is_empty() {
                         l.stage = Some(t::STAGE_GENERATING.to_owned());
@@ -514,7 +515,7 @@ mod stream {
         });
         let answer = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             close();
-            match serde_json::from_str::<AskReply>(&data(&e)) {
+            match crate::wire::from_json::<AskReply>(&data(&e)) {
                 Ok(reply) => {
                     sink.live.set(Live::default());
                     sink.answer.set(Some(reply));
@@ -527,7 +528,7 @@ mod stream {
             close();
             let message = e
                 .dyn_ref::<MessageEvent>()
-                .and_then(|m| serde_json::from_str::<String>(&data(m)).ok())
+                .and_then(|m| crate::wire::from_json::<String>(&data(m)).ok())
                 .unwrap_or_else(|| t::ERR_CONNECTION.to_owned());
             fail(sink, message);
         });

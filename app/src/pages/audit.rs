@@ -4,6 +4,7 @@
 use crate::auth::{audit_entries, AuditItem, AuditPage, AuditQuery};
 use crate::components::error_list::ErrorList;
 use crate::text::{self, auth as t};
+use crate::wire::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -50,7 +51,7 @@ pub fn vietnam_time(at: &str) -> String {
 pub fn AuditLogPage() -> impl IntoView {
     let query = use_query_map();
     let filters = Memo::new(move |_| query.with(|q| AuditQuery::from_params(|k| q.get(k))));
-    let page = Resource::new(move || filters.get(), audit_entries);
+    let page = resource(move || filters.get(), audit_entries);
     view! {
         <Title text=t::AUDIT_TITLE/>
         <main class="page audit-page">

@@ -8,6 +8,7 @@ use crate::pages::area::{Crumbs, KpiCompareTable, OfficerTable};
 use crate::pages::overdue::OverdueSection;
 use crate::text::{self, dash as t};
 use crate::wire::dash::{CaseDetail, OfficeView, OfficerView, OverdueQuery, RuleCount};
+use crate::wire::resource;
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -127,7 +128,7 @@ fn id_param(name: &'static str) -> Signal<i64> {
 #[component]
 pub fn OfficePage() -> impl IntoView {
     let id = id_param("id");
-    let data = Resource::new(move || id.get(), load_office);
+    let data = resource(move || id.get(), load_office);
     view! {
         <Stylesheet id="dash" href="/dash.css"/>
         <main class="page area">
@@ -184,7 +185,7 @@ pub fn OfficerPage() -> impl IntoView {
             .and_then(|v| v.parse().ok())
             .unwrap_or(1usize)
     });
-    let data = Resource::new(
+    let data = resource(
         move || (id.get(), page.get()),
         |(id, page)| load_officer(id, page),
     );
@@ -294,7 +295,7 @@ fn OfficerBody(o: OfficerView, rules: Vec<RuleCount>) -> impl IntoView {
 #[component]
 pub fn CasePage() -> impl IntoView {
     let id = id_param("id");
-    let data = Resource::new(move || id.get(), load_case);
+    let data = resource(move || id.get(), load_case);
     view! {
         <Stylesheet id="dash" href="/dash.css"/>
         <main class="page area">

@@ -4,6 +4,7 @@ use crate::components::error_list::ErrorList;
 use crate::components::kpi_card::KpiCard;
 use crate::error::AppError;
 use crate::text;
+use crate::wire::resource;
 use crate::wire::NationalTotals;
 use leptos::prelude::*;
 
@@ -21,7 +22,7 @@ pub async fn load_national_totals() -> Result<NationalTotals, AppError> {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let refreshes = RwSignal::new(0u32);
-    let totals = Resource::new(move || refreshes.get(), |_| load_national_totals());
+    let totals = resource(move || refreshes.get(), |_| load_national_totals());
     view! {
         <main class="page">
             <header class="page-header">

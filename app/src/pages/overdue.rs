@@ -8,6 +8,7 @@ use crate::components::error_list::ErrorList;
 use crate::error::AppError;
 use crate::text::{self, dash as t};
 use crate::wire::dash::{OverdueList, OverdueQuery, OverdueRow, RuleCount};
+use crate::wire::resource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
@@ -92,7 +93,7 @@ pub fn OverdueSection(
     let query = use_query_map();
     let fixed_q = fixed.clone();
     let q = Memo::new(move |_| query_of(&query.get(), &fixed_q));
-    let data = Resource::new(move || q.get(), load_overdue);
+    let data = resource(move || q.get(), load_overdue);
     let csv = move || {
         let mut all = q.get();
         all.trang = None;

@@ -10,6 +10,7 @@ use crate::components::error_list::ErrorList;
 use crate::components::live::{use_live, LiveStatus};
 use crate::error::AppError;
 use crate::text::{self, tasks as t};
+use crate::wire::resource;
 use crate::wire::tasks::{
     Created, Draft, TaskBoard, TaskForm, TaskQuery, TaskRow, UnitChoice, ACTIONS, STATUSES,
 };
@@ -153,7 +154,7 @@ pub fn TasksPage() -> impl IntoView {
             tick.update(|n| *n += 1);
         }
     });
-    let board = Resource::new(
+    let board = resource(
         move || (filters.get(), tick.get()),
         |(q, _)| load_task_board(q.don_vi, q.trang_thai, q.han, q.qua_han),
     );
@@ -345,7 +346,7 @@ fn TaskCard(
 /// giao việc".
 #[component]
 pub fn TaskDraftForm(draft: Draft) -> impl IntoView {
-    let choices = Resource::new(|| (), |()| task_units());
+    let choices = resource(|| (), |()| task_units());
     let units = RwSignal::new(draft.form.units.clone());
     let title = RwSignal::new(draft.form.tieu_de.clone());
     let action = RwSignal::new(draft.form.loai_hanh_dong.clone());
@@ -484,7 +485,7 @@ pub fn TaskDraftForm(draft: Draft) -> impl IntoView {
 pub fn ProvinceTasks(ma_tinh: String) -> impl IntoView {
     let unit = format!("T{ma_tinh}");
     let href = format!("/nhiem-vu?don_vi={unit}");
-    let board = Resource::new(
+    let board = resource(
         move || unit.clone(),
         |u| load_task_board(Some(u), None, None, false),
     );
