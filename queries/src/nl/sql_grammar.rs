@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use crate::schema::Table;
+use crate::schema::{ColType, Table};
 use crate::sql::{ALLOWED_FUNCTIONS, FORBIDDEN_TABLES};
 
 /// SQL keywords the model may write (upper case; matched ignoring ASCII case).
@@ -112,8 +112,21 @@ pub struct SqlGrammar {
     tables: Vec<String>,
     /// Column names of those tables (sorted).
     columns: Vec<String>,
-    /// Contents of the string literals allowed (sorted).
+    /// Contents of the string literals allowed (sorted): after an expression that is not a
+    /// known column.
     strings: Vec<String>,
+    /// The string literals allowed after each column of `columns` (sorted): the dates for a
+    /// date column, the column's own codes and values otherwise.
+    by_column: Vec<Vec<String>>,
+}
+
+/// The string literals a query may contain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Literals {
+    /// (column name, value): codes and linked values of a column (`trang_thai` → `xong`).
+    pub codes: Vec<(&'static str, String)>,
+    /// ISO dates, for the date columns.
+    pub dates: Vec<String>,
 }
 
 /// The previous complete token.
@@ -152,7 +165,8 @@ enum Lexing {
     Between,
     Word(String),
     Number(Num),
-    Str(String),
+    /// A string literal: its content so far and the column it compares with.
+    Str(String, Option<usize>),
 }
 
 /// The state of a prefix of SQL text (see [`SqlGrammar::advance`]).
@@ -170,6 +184,9 @@ pub struct SqlState {
     pending: Arc<Vec<String>>,
     /// In a `WITH` query, the main `SELECT` has not come yet.
     main_pending: bool,
+    /// The column last named (index in the grammar's columns), until a clause or a function
+    /// starts: a string literal then compares with it.
+    column: Option<usize>,
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -223,27 +240,67 @@ fn is_qualifier(word: &str) -> bool {
 const TYPES: &[&str] = &["DATE", "INTEGER", "REAL", "TEXT"];
 
 impl SqlGrammar {
-    /// SQL over `tables` (all their columns), with string literals from `strings` (those made
-    /// of [`ALPHABET`] characters without a quote).
-    pub fn new(tables: &[Table], strings: impl IntoIterator<Item = String>) -> Self {
+    /// SQL over `tables` (all their columns), with string literals from `literals` (those
+    /// made of [`ALPHABET`] characters without a quote): after a column, only that column's
+    /// codes (or the dates, for a date column).
+    pub fn new(tables: &[Table], literals: &Literals) -> Self {
+        let usable = |s: &String| !s.contains('\'') && s.chars().all(|c| ALPHABET.contains(c));
+        let columns = sorted(
+            tables
+                .iter()
+                .flat_map(|t| t.column_names().map(str::to_owned))
+                .collect(),
+        );
+        let dates: Vec<String> = literals
+            .dates
+            .iter()
+            .filter(|d| usable(d))
+            .cloned()
+            .collect();
+        let by_column = columns
+            .iter()
+            .map(|c| {
+                let is_date = tables
+                    .iter()
+                    .any(|t| t.column(c).is_some_and(|col| col.ty == ColType::Date));
+                if is_date {
+                    sorted(dates.clone())
+                } else {
+                    sorted(
+                        literals
+                            .codes
+                            .iter()
+                            .filter(|(col, v)| col == c && usable(v))
+                            .map(|(_, v)| v.clone())
+                            .collect(),
+                    )
+                }
+            })
+            .collect();
+        let mut strings = dates.clone();
+        strings.extend(
+            literals
+                .codes
+                .iter()
+                .filter(|(_, v)| usable(v))
+                .map(|(_, v)| v.clone()),
+        );
         SqlGrammar {
             tables: sorted(tables.iter().map(|t| t.name().to_owned()).collect()),
-            columns: sorted(
-                tables
-                    .iter()
-                    .flat_map(|t| t.column_names().map(str::to_owned))
-                    .collect(),
-            ),
-            strings: sorted(
-                strings
-                    .into_iter()
-                    .filter(|s| !s.contains('\'') && s.chars().all(|c| ALPHABET.contains(c)))
-                    .collect(),
-            ),
+            columns,
+            strings: sorted(strings),
+            by_column,
         }
     }
 
-    /// The string literals allowed.
+    /// The string literals allowed after `column`'s state (see [`SqlState`]).
+    fn literals_after(&self, column: Option<usize>) -> &[String] {
+        column
+            .and_then(|i| self.by_column.get(i))
+            .map_or(&self.strings, Vec::as_slice)
+    }
+
+    /// Every string literal allowed somewhere.
     pub fn strings(&self) -> &[String] {
         &self.strings
     }
@@ -258,6 +315,7 @@ impl SqlGrammar {
             aliases: Arc::new(Vec::new()),
             pending: Arc::new(Vec::new()),
             main_pending: false,
+            column: None,
         }
     }
 
@@ -308,13 +366,21 @@ impl SqlGrammar {
     fn end_token(&self, s: &mut SqlState) -> Option<()> {
         match std::mem::replace(&mut s.lexing, Lexing::Between) {
             Lexing::Between => Some(()),
-            Lexing::Number(Num::Dot) | Lexing::Str(_) => None,
+            Lexing::Number(Num::Dot) | Lexing::Str(..) => None,
             Lexing::Number(_) => {
                 s.prev = Prev::Number;
                 Some(())
             }
             Lexing::Word(w) => {
                 s.prev = self.complete_word(s, &w)?;
+                match s.prev {
+                    Prev::Name => {
+                        s.column = self.columns.binary_search_by(|c| c.as_str().cmp(&w)).ok();
+                    }
+                    Prev::Keyword("IN" | "NOT" | "BETWEEN" | "AND" | "LIKE" | "IS" | "OR") => {}
+                    Prev::Keyword(_) | Prev::Func => s.column = None,
+                    _ => {}
+                }
                 Some(())
             }
         }
@@ -408,9 +474,10 @@ impl SqlGrammar {
 
     fn step(&self, s: &mut SqlState, c: char) -> Option<()> {
         match &mut s.lexing {
-            Lexing::Str(content) => {
+            Lexing::Str(content, column) => {
+                let allowed = self.literals_after(*column);
                 if c == '\'' {
-                    if !contains(&self.strings, content) {
+                    if !contains(allowed, content) {
                         return None;
                     }
                     s.lexing = Lexing::Between;
@@ -418,7 +485,7 @@ impl SqlGrammar {
                     return Some(());
                 }
                 content.push(c);
-                return has_prefix(&self.strings, content).then_some(());
+                return has_prefix(allowed, content).then_some(());
             }
             Lexing::Word(w) if is_word_char(c) => {
                 w.push(c);
@@ -472,8 +539,8 @@ impl SqlGrammar {
                 self.word_prefix_ok(s, &w)
                     .then(|| s.lexing = Lexing::Word(w))
             }
-            '\'' => (prev != Prev::Start && !self.strings.is_empty())
-                .then(|| s.lexing = Lexing::Str(String::new())),
+            '\'' => (prev != Prev::Start && !self.literals_after(s.column).is_empty())
+                .then(|| s.lexing = Lexing::Str(String::new(), s.column)),
             '(' => matches!(
                 prev,
                 Prev::Func | Prev::Keyword(_) | Prev::Open | Prev::Comma | Prev::Op(_)
@@ -531,7 +598,10 @@ mod tests {
     fn grammar() -> SqlGrammar {
         SqlGrammar::new(
             &[Table::ViecThiHanh, Table::Tinh],
-            ["xong".to_owned(), "01".to_owned(), "2026-01-01".to_owned()],
+            &Literals {
+                codes: vec![("trang_thai", "xong".into()), ("ma_tinh", "01".into())],
+                dates: vec!["2026-01-01".into()],
+            },
         )
     }
 
@@ -592,6 +662,21 @@ mod tests {
         ] {
             assert!(g.accepts_prefix(q) && !g.accepts(q), "{q}");
         }
+    }
+
+    #[test]
+    fn string_literals_follow_the_column_they_compare_with() {
+        let g = grammar();
+        assert!(g.accepts(
+            "SELECT 1 FROM tinh t WHERE t.ma_tinh IN ('01') AND ngay_thu_ly >= '2026-01-01'"
+        ));
+        assert!(g.accepts(
+            "SELECT SUM(CASE WHEN trang_thai = 'xong' THEN 1 ELSE 0 END) AS n FROM viec_thi_hanh"
+        ));
+        assert!(!g.accepts_prefix("SELECT 1 FROM tinh WHERE ma_tinh = 'x"));
+        assert!(!g.accepts_prefix("SELECT 1 FROM tinh WHERE ma_tinh = '2026"));
+        assert!(!g.accepts_prefix("SELECT 1 FROM viec_thi_hanh WHERE ngay_thu_ly > '01'"));
+        assert!(!g.accepts_prefix("SELECT 1 FROM tinh WHERE ten = '"));
     }
 
     #[test]
