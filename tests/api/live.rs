@@ -1,5 +1,5 @@
 //! `GET /api/live`: the KPI snapshot, versioned deltas and alerts as server-sent events;
-//! resumption; a restart rebuilding the same numbers.
+//! resumption; heartbeats; a restart rebuilding the same numbers.
 
 use crate::helpers::{seeded_store, spawn_app, spawn_app_with, TestApp, TestDb};
 use serde_json::Value;
@@ -418,5 +418,29 @@ async fn shutdown_ends_the_open_streams() {
     assert!(
         ended.is_ok(),
         "the stream ends at shutdown, not at the next heartbeat (every 15 s) or never"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quiet_stream_sends_heartbeats() {
+    let db = TestDb::sqlite();
+    seeded_store(&db, 0.001).await.close().await;
+    let app = spawn_app(&db).await;
+    let mut events = Events::open(&app, "", None).await;
+    let (id, _) = events.next().await;
+    assert_eq!(id, "1");
+    // Nothing changes: the only thing on the wire is the heartbeat (an SSE comment line),
+    // which keeps proxies from closing the connection and lets the page notice a dead server.
+    let heartbeat = tokio::time::timeout(Duration::from_secs(25), async {
+        while !events.buf.lines().any(|l| l.starts_with(':')) {
+            let chunk = events.resp.chunk().await.expect("chunk").expect("open");
+            events.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(
+        heartbeat.is_ok(),
+        "a heartbeat within the 15 s interval: {:?}",
+        events.buf
     );
 }

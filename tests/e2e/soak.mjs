@@ -45,7 +45,14 @@ const baseUrl = await new Promise((resolve, reject) => {
   server.stdout.on('data', (c) => { out += c; const m = out.match(/http:\/\/[\d.]+:\d+\//); if (m) resolve(m[0]); });
   server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
 });
-const simulator = spawn(IOC, ['simulate', '--url', baseUrl, '--rate', String(RATE), '--token', TOKEN], { env: ENV, stdio: 'ignore' });
+const simulator = spawn(IOC, ['--database-url', db, 'simulate', '--url', baseUrl, '--rate', String(RATE), '--token', TOKEN], { env: ENV, stdio: ['ignore', 'ignore', 'inherit'] });
+let soaking = true;
+simulator.on('exit', (code) => {
+  if (soaking) {
+    console.error(`the simulator stopped (exit ${code}): no events, no soak`);
+    process.exit(1);
+  }
+});
 
 const browser = await chromium.launch(CHROMIUM);
 const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
@@ -84,6 +91,7 @@ const summary = {
 console.log(JSON.stringify({ summary }));
 writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify({ samples, summary }, null, 1));
 
+soaking = false;
 simulator.kill('SIGTERM');
 await browser.close();
 server.kill('SIGTERM');
