@@ -59,6 +59,8 @@ test('command → draft → confirm → assignee and wall see it live → progre
   await draft.getByLabel('Hạn hoàn thành').fill('2026-12-18');
   await page.screenshot({ path: path.join(RESULTS, 'task-draft.png'), fullPage: true });
   assert.equal(await hanoi.page.locator('.task-card', { hasText: title }).count(), 0);
+  const wallOpenTotal = () => wall.page.locator('.tasks-total').textContent().then((t) => Number(t.replace(/\D/g, '')));
+  const openBefore = await wallOpenTotal();
 
   await draft.getByRole('button', { name: 'Xác nhận giao việc' }).click();
   const created = draft.locator('.task-created');
@@ -76,6 +78,12 @@ test('command → draft → confirm → assignee and wall see it live → progre
 
   // So does the wall display's open-task panel.
   await wall.page.locator('section.tasks').getByText(title).waitFor({ timeout: 30_000 });
+  // And its count of open tasks, re-read with the next KPI version.
+  await wall.page.waitForFunction(
+    (n) => Number(document.querySelector('.tasks-total').textContent.replace(/\D/g, '')) === n,
+    openBefore + 1,
+    { timeout: 30_000 },
+  );
   await wall.page.screenshot({ path: path.join(RESULTS, 'task-wall.png') });
 
   // The leader opens the board; then the assignee reports progress with a comment.

@@ -466,7 +466,7 @@ fn OpenTasks(open: usize, tasks: Vec<TaskItem>, live: Live) -> impl IntoView {
     view! {
         <section class="tasks" aria-labelledby="tasks-title">
             <h2 id="tasks-title">{t::WALL_TASKS}</h2>
-            <p class="muted">{total}</p>
+            <p class="muted tasks-total">{total}</p>
             <ul class="task-list">
                 {move || {
                     // Tasks pushed live come first, then the snapshot's earliest deadlines.
