@@ -11,7 +11,7 @@
 use std::io::BufRead;
 
 use chrono::NaiveDate;
-use queries::nl::ask::{ask, RulesFiller, Runner};
+use queries::nl::ask::{ask, Route, RulesFiller, Runner};
 use queries::sql::{guard, Limits, ResultTable};
 use queries::Scope;
 use serde_json::{json, Value};
@@ -55,6 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
             &scope,
             as_of,
+            Route::PlanThenSql,
             &mut RulesFiller,
             &GuardOnly,
             &mut |_| {},

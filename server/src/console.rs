@@ -817,19 +817,4 @@ mod tests {
         assert!(validate_question(&"a".repeat(MAX_QUESTION_CHARS + 1)).is_err());
         assert_eq!(validate_question(" Hà Nội? ").as_deref(), Ok("Hà Nội?"));
     }
-
-    #[test]
-    fn edited_sql_charts_follow_the_shape() {
-        use queries::nl::answer::ChartKind;
-        let cols = vec!["ten_tinh".to_string(), "so_viec".to_string()];
-        let rows = vec![vec![Value::from("Hà Nội"), Value::from(3)]];
-        assert_eq!(guess_chart(&cols, &rows), ChartKind::Bar);
-        let cols = vec!["thang".to_string(), "so_viec".to_string()];
-        let rows = vec![vec![Value::from("2026-10"), Value::from(3)]];
-        assert_eq!(guess_chart(&cols, &rows), ChartKind::Line);
-        assert_eq!(
-            guess_chart(&["n".to_string()], &[vec![Value::from(1)]]),
-            ChartKind::Number
-        );
-    }
 }

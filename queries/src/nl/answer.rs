@@ -411,5 +411,8 @@ mod tests {
         ];
         assert_eq!(table_chart(&months, &rows), ChartKind::Line);
         assert_eq!(table_chart(&one, &[]), ChartKind::Table);
+        let by_name = vec!["ten_tinh".to_owned(), "so_viec".to_owned()];
+        let rows = vec![vec![json!("Hà Nội"), json!(3)]];
+        assert_eq!(table_chart(&by_name, &rows), ChartKind::Bar);
     }
 }
