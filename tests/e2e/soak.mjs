@@ -1,7 +1,7 @@
 // Soak run of the wall display (not part of the test suite; a measurement for
 // docs/BENCHMARKS.md): seeds a small database, serves it, opens /man-hinh in Chromium with the
 // kiosk token, streams simulated events into the server for a while and samples, once a
-// minute, the page's JS heap and DOM size (Chrome DevTools Protocol `Performance.getMetrics`)
+// minute, the page's JS heap, wasm memory and DOM size (Chrome DevTools Protocol `Performance.getMetrics`)
 // and the renderer process's resident memory. Prints one JSON line per sample and a summary.
 //
 //   node tests/e2e/soak.mjs [--minutes 60] [--rate 5] [--scale 0.02]
@@ -22,13 +22,22 @@ const SCALE = arg('scale', 0.02);
 const TOKEN = 'soak-ingest-token';
 const ENV = serverEnv({ IOC_INGEST_TOKEN: TOKEN });
 
-/** Resident memory (MiB) of every Chromium renderer process. */
-function rendererRssMiB() {
-  let kib = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+/** The Chromium renderer processes running now. */
+function rendererPids() {
+  return readdirSync('/proc').filter((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
+      return cmd.includes('chromium') && cmd.includes('--type=renderer');
+    } catch { return false; /* the process ended */ }
+  });
+}
+
+/** Resident memory (MiB) of the renderer processes `pids`. */
+function rssMiB(pids) {
+  let kib = 0;
+  for (const pid of pids) {
+    try {
       const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
       if (m) kib += Number(m[1]);
     } catch { /* the process ended */ }
@@ -54,10 +63,13 @@ simulator.on('exit', (code) => {
   }
 });
 
+const before = new Set(rendererPids());
 const browser = await chromium.launch(CHROMIUM);
 const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
 await page.goto(new URL(`/man-hinh?kiosk=${DEMO.kioskToken}`, baseUrl).href);
 await page.waitForSelector('html[data-hydrated="true"]', { timeout: 60_000 });
+// Only this run's renderers count (other browsers on the machine come and go).
+const ours = rendererPids().filter((pid) => !before.has(pid));
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Performance.enable');
 
@@ -72,7 +84,9 @@ for (let minute = 0; minute <= MINUTES; minute++) {
     js_heap_used_mib: Math.round(metric('JSHeapUsedSize') / 104857.6) / 10,
     dom_nodes: metric('Nodes'),
     listeners: metric('JSEventListeners'),
-    renderer_rss_mib: rendererRssMiB(),
+    renderer_rss_mib: rssMiB(ours),
+    // The hydrated app's linear memory (it never shrinks: growth here is a Rust-side leak).
+    wasm_memory_mib: Math.round(await page.evaluate(async () => (await (await import('/pkg/ioc.js')).default()).memory.buffer.byteLength) / 104857.6) / 10,
     version: await page.locator('.wall-clock').getAttribute('data-version'),
     banner: await page.locator('.live-banner.live-banner-on').count(),
   };
@@ -86,6 +100,7 @@ const summary = {
   js_heap_mib: [first.js_heap_used_mib, last.js_heap_used_mib],
   dom_nodes: [first.dom_nodes, last.dom_nodes],
   renderer_rss_mib: [first.renderer_rss_mib, last.renderer_rss_mib],
+  wasm_memory_mib: [first.wasm_memory_mib, last.wasm_memory_mib],
   versions: [first.version, last.version],
 };
 console.log(JSON.stringify({ summary }));
