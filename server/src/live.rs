@@ -48,8 +48,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use queries::kpi::KpiRow;
 use queries::Scope;
+use queries::kpi::KpiRow;
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -454,5 +454,110 @@ mod tests {
         assert!(sees_alert(&hn, &alert("01")));
         assert!(!sees_alert(&hn, &alert("79")));
         assert!(!sees_alert(&hn, &alert("")));
+    }
+
+    /// The `kpi` events of a client's channel as the browser would read them: (id, kind).
+    async fn kpi_events(rx: mpsc::Receiver<Event>, until_version: u64) -> Vec<(u64, String)> {
+        let body = Sse::new(ReceiverStream::new(rx).map(Ok::<Event, Infallible>))
+            .into_response()
+            .into_body();
+        let mut chunks = body.into_data_stream();
+        let mut text = String::new();
+        let mut seen = Vec::new();
+        while seen.last().is_none_or(|(v, _)| *v < until_version) {
+            let chunk = tokio::time::timeout(Duration::from_secs(30), chunks.next())
+                .await
+                .expect("an event within 30 s")
+                .expect("stream open")
+                .expect("chunk");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = text.find("\n\n") {
+                let block: String = text.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                        .map(str::trim)
+                };
+                if field("event") != Some("kpi") {
+                    continue;
+                }
+                let id = field("id").and_then(|v| v.parse().ok()).expect("kpi id");
+                let data: serde_json::Value =
+                    serde_json::from_str(field("data").expect("data")).expect("json");
+                seen.push((id, data["kind"].as_str().unwrap_or_default().to_owned()));
+            }
+        }
+        seen
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_slow_client_skips_to_a_snapshot_and_never_holds_up_the_others() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite:{}", dir.path().join("ioc.db").display());
+        let store = crate::store::Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let params = crate::seed::Params {
+            seed: 42,
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+            scale: 0.001,
+        };
+        crate::seed::run(&store, &params, false)
+            .await
+            .expect("seed");
+        let projection = Projection::load(&store).await.expect("projection");
+        let feed = crate::feed::Feed::new();
+        let stop = CancellationToken::new();
+        let updater = projection.spawn_updater(store.clone(), &feed, stop.clone());
+        let (task_bus, _) = broadcast::channel::<Arc<crate::tasks::TaskEvent>>(1);
+        let client = || {
+            let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
+            tokio::spawn(feed_client(
+                projection.clone(),
+                task_bus.subscribe(),
+                Scope::National,
+                None,
+                tx,
+                stop.clone(),
+            ));
+            rx
+        };
+        // The slow client is never read until the end; the other one reads as it goes.
+        let slow = client();
+        let last =
+            1 + u64::try_from(CLIENT_BUFFER + crate::projection::STREAM_BUFFER + 8).expect("small");
+        let fast = tokio::spawn(kpi_events(client(), last));
+        for version in 2..=last {
+            let mut changes = crate::feed::ChangeSet::default();
+            changes.touch(queries::schema::Table::ViecThiHanh, 1);
+            feed.publish(changes);
+            while projection.latest().version < version {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+        let fast = fast.await.expect("fast reader");
+        let ids: Vec<u64> = fast.iter().map(|(v, _)| *v).collect();
+        assert_eq!(
+            ids,
+            (1..=last).collect::<Vec<_>>(),
+            "the reading client got every version in order while the other one stalled"
+        );
+        assert!(
+            fast[1..].iter().all(|(_, kind)| kind == "delta"),
+            "{fast:?}"
+        );
+
+        let slow = kpi_events(slow, last).await;
+        assert_eq!(
+            slow.last(),
+            Some(&(last, "snapshot".to_owned())),
+            "{slow:?}"
+        );
+        assert!(
+            slow.len() < fast.len(),
+            "the stalled client skipped versions instead of replaying them all: {slow:?}"
+        );
+        stop.cancel();
+        updater.await.expect("updater");
     }
 }
