@@ -76,3 +76,55 @@ test('questions, a refusal and edited SQL in the console', { timeout: 900_000 },
   await page.screenshot({ path: path.join(RESULTS, 'ask-by-region.png'), fullPage: true });
   await context.close();
 });
+
+test('the hydrated console streams progress, follows up, keeps its history and exports CSV', { timeout: 900_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await login(page, server.url, DEMO.analyst, '/hoi-dap');
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 60_000 });
+  await modelReady(page);
+  // Record every text the progress area shows while a question runs.
+  await page.evaluate(() => {
+    window.progressSeen = [];
+    const area = document.querySelector('.ask-progress');
+    new MutationObserver(() => window.progressSeen.push(area.innerText)).observe(area, { subtree: true, childList: true, characterData: true });
+  });
+  const box = page.getByRole('textbox', { name: 'Câu hỏi' });
+  const answer = page.locator('section.ask-answer');
+  const sql = page.locator('#ask-sql-text');
+
+  await box.fill('Hà Nội có bao nhiêu chấp hành viên đang công tác?');
+  await page.getByRole('button', { name: 'Hỏi', exact: true }).click();
+  await answer.getByRole('heading', { name: 'Trả lời' }).waitFor({ timeout: 120_000 });
+  const seen = await page.evaluate(() => window.progressSeen);
+  assert.ok(seen.some((s) => s.trim().length > 0), `progress was shown while the question ran: ${JSON.stringify(seen)}`);
+  assert.match(await sql.inputValue(), /ma_tinh = '01'/);
+  const hanoi = await answer.locator('.ask-sentence').innerText();
+
+  // A follow-up keeps the question's topic and changes the province.
+  await box.fill('còn Đà Nẵng thì sao?');
+  await page.getByRole('button', { name: 'Hỏi', exact: true }).click();
+  await page.waitForFunction(() => /ma_tinh = '48'/.test(document.querySelector('#ask-sql-text')?.value ?? ''), null, { timeout: 120_000 });
+  assert.match(await sql.inputValue(), /can_bo/);
+  await page.screenshot({ path: path.join(RESULTS, 'ask-follow-up.png'), fullPage: true });
+
+  // Both questions are in the session's history, newest first; the older one runs again.
+  const history = page.locator('ol.ask-history li');
+  assert.deepEqual(await history.allInnerTexts(), ['còn Đà Nẵng thì sao?', 'Hà Nội có bao nhiêu chấp hành viên đang công tác?']);
+  await history.nth(1).getByRole('link').click();
+  await page.waitForFunction(() => /ma_tinh = '01'/.test(document.querySelector('#ask-sql-text')?.value ?? ''), null, { timeout: 120_000 });
+  await answer.locator('.ask-sentence', { hasText: hanoi }).waitFor({ timeout: 30_000 });
+
+  // The result downloads as CSV (UTF-8 with a BOM so Excel reads the diacritics).
+  const href = await answer.locator('a.ask-csv').getAttribute('href');
+  const csv = await page.request.get(new URL(href, server.url).href);
+  assert.equal(csv.status(), 200);
+  assert.match(csv.headers()['content-type'], /text\/csv/);
+  const body = await csv.body();
+  assert.deepEqual([...body.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.ok(body.toString('utf8').trim().split('\n').length >= 2, 'a header and at least one row');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
