@@ -51,7 +51,10 @@ build_release() {
   mkdir -p "$SITE/pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$SITE/pkg" --out-name ioc \
     "$TARGET/wasm32-unknown-unknown/wasm-release/app.wasm"
+  # wasm-opt drops the name section by itself; the producers and target-features sections are
+  # only read by tools.
   node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --strip-producers --strip-target-features \
     "$SITE/pkg/ioc_bg.wasm" -o "$SITE/pkg/ioc_bg.wasm"
   cp -r assets/. "$SITE/"
 }
