@@ -317,3 +317,54 @@ fn partial_logits_match_full_logits() {
         .map(|(i, _)| probe[i]);
     assert_eq!(best, Some(order[0]));
 }
+
+/// A language of two sentences, read left to right.
+struct TwoQueries;
+
+impl model::constrain::PrefixGrammar for TwoQueries {
+    type State = String;
+    fn start(&self) -> String {
+        String::new()
+    }
+    fn advance(&self, state: &String, piece: &str) -> Option<String> {
+        let text = format!("{state}{piece}");
+        Self::ACCEPTED
+            .iter()
+            .any(|a| a.starts_with(&text))
+            .then_some(text)
+    }
+    fn is_complete(&self, state: &String) -> bool {
+        Self::ACCEPTED.contains(&state.as_str())
+    }
+}
+
+impl TwoQueries {
+    const ACCEPTED: [&'static str; 2] = [
+        "SELECT COUNT(*) FROM cases WHERE status = 'open'",
+        "SELECT province_code FROM cases",
+    ];
+}
+
+#[test]
+fn prefix_grammar_constraint_yields_an_accepted_text() {
+    let mut e = engine();
+    e.set_prefix("").unwrap();
+    let tok = e.tokenizer().clone();
+    let vocab = std::sync::Arc::new(model::constrain::SlotVocab::new(
+        &tok,
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_ ()*='",
+    ));
+    let mut req = GenRequest::new(
+        tok.chat()
+            .prompt(Some(SYSTEM), "Write the word hello three times."),
+        40,
+    );
+    req.allowed = Some(model::constrain::prefix_constraint(vocab, TwoQueries));
+    let g = e.generate(req, |_| {}).unwrap();
+    assert!(
+        TwoQueries::ACCEPTED.contains(&g.text.as_str()),
+        "{:?}",
+        g.text
+    );
+    assert_eq!(g.finish, model::FinishReason::Eos);
+}
