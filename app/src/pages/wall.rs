@@ -10,6 +10,7 @@ use crate::components::live::{use_live, Live, LiveBanner, LiveStatus};
 use crate::error::AppError;
 use crate::text::{self, dash as t};
 use crate::wire::dash::{KpiChanges, RuleCount, TaskItem, UnitKpi, WallData};
+use crate::wire::resource;
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title};
 
@@ -39,7 +40,7 @@ pub async fn load_wall() -> Result<WallData, AppError> {
 #[component]
 pub fn WallPage() -> impl IntoView {
     let live = use_live();
-    let data = Resource::new(move || live.updates.get(), |_| load_wall());
+    let data = resource(move || live.updates.get(), |_| load_wall());
     let panel = RwSignal::new(0usize);
     Effect::new(move |_| {
         set_interval(
