@@ -408,22 +408,18 @@ impl SqlGrammar {
             }
             Prev::Dot => self.known(s, w).then_some(Prev::Name),
             Prev::Func => None,
-            Prev::Number | Prev::Str => find_ci(KEYWORDS, w).map(Prev::Keyword),
-            Prev::Keyword("AS") if find_ci(TYPES, w).is_some() => {
-                find_ci(TYPES, w).map(Prev::Keyword)
-            }
-            prev => {
+            Prev::Number | Prev::Str => find_ci(KEYWORDS, w)
+                .filter(|k| Self::keyword_allowed(s, k))
+                .map(Prev::Keyword),
+            _ => {
                 if let Some(k) = find_ci(KEYWORDS, w) {
-                    let allowed = match k {
-                        "SELECT" if prev == Prev::Close && s.depth == 0 && s.main_pending => {
-                            s.main_pending = false;
-                            true
-                        }
-                        "SELECT" => prev == Prev::Open,
-                        "WITH" => false,
-                        _ => prev != Prev::Keyword("AS"),
-                    };
-                    return allowed.then_some(Prev::Keyword(k));
+                    if !Self::keyword_allowed(s, k) {
+                        return None;
+                    }
+                    if k == "SELECT" && s.prev == Prev::Close {
+                        s.main_pending = false;
+                    }
+                    return Some(Prev::Keyword(k));
                 }
                 if contains(&self.tables, w) {
                     return Some(Prev::Table);
@@ -451,21 +447,39 @@ impl SqlGrammar {
     }
 
     /// Whether a word being typed can still become acceptable here.
+    /// Whether keyword `k` may come here: `SELECT` opens a subquery or the main query of a
+    /// `WITH`, `WITH` only starts the text, and after `AS` only a type name (`CAST(x AS REAL)`).
+    fn keyword_allowed(s: &SqlState, k: &str) -> bool {
+        match k {
+            "SELECT" => {
+                s.prev == Prev::Open || (s.prev == Prev::Close && s.depth == 0 && s.main_pending)
+            }
+            "WITH" => false,
+            _ if s.prev == Prev::Keyword("AS") => TYPES.contains(&k),
+            _ => true,
+        }
+    }
+
+    /// Whether a word being typed can still become acceptable here (so that decoding never
+    /// reaches a text that no character can continue).
     fn word_prefix_ok(&self, s: &SqlState, w: &str) -> bool {
-        let name_prefix = || {
-            has_prefix(&self.columns, w)
-                || s.aliases.iter().any(|a| a.starts_with(w))
-                || prefix_ci(ALLOWED_FUNCTIONS, w)
+        let keyword_prefix = || {
+            KEYWORDS
+                .iter()
+                .any(|k| prefix_ci(&[k], w) && Self::keyword_allowed(s, k))
         };
+        let column_prefix =
+            || has_prefix(&self.columns, w) || s.aliases.iter().any(|a| a.starts_with(w));
         match s.prev {
             Prev::Start => prefix_ci(&["SELECT", "WITH"], w),
-            Prev::Dot => name_prefix(),
+            Prev::Dot => column_prefix(),
             Prev::Func => false,
-            Prev::Number | Prev::Str => prefix_ci(KEYWORDS, w),
+            Prev::Number | Prev::Str => keyword_prefix(),
             _ => {
-                prefix_ci(KEYWORDS, w)
+                keyword_prefix()
                     || has_prefix(&self.tables, w)
-                    || name_prefix()
+                    || column_prefix()
+                    || prefix_ci(ALLOWED_FUNCTIONS, w)
                     || (Self::declares(s) && is_fresh_name(w))
                     || is_qualifier(w)
             }
@@ -677,6 +691,22 @@ mod tests {
         assert!(!g.accepts_prefix("SELECT 1 FROM tinh WHERE ma_tinh = '2026"));
         assert!(!g.accepts_prefix("SELECT 1 FROM viec_thi_hanh WHERE ngay_thu_ly > '01'"));
         assert!(!g.accepts_prefix("SELECT 1 FROM tinh WHERE ten = '"));
+    }
+
+    #[test]
+    fn keywords_are_offered_only_where_they_can_complete() {
+        let g = grammar();
+        for dead in [
+            "SELECT ten FROM tinh WHERE SELECT",
+            "SELECT ten FROM tinh WITH",
+            "SELECT COUNT(*) AS FROM",
+            "SELECT t.count",
+        ] {
+            // Refused before the word that cannot complete is fully typed.
+            let stuck = (1..=dead.len()).find(|i| !g.accepts_prefix(&dead[..*i]));
+            assert!(stuck.is_some_and(|at| at < dead.len()), "{dead}: {stuck:?}");
+        }
+        assert!(g.accepts("SELECT CAST(COUNT(*) AS REAL) AS n FROM tinh"));
     }
 
     #[test]
