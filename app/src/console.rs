@@ -67,10 +67,15 @@ pub fn caller(province: Option<String>) -> Result<Caller, AppError> {
         .get::<queries::Scope>()
         .cloned()
         .ok_or(AppError::Unauthorized)?;
+    let address = parts
+        .extensions
+        .get::<queries::access::ClientAddr>()
+        .map(|a| a.0.clone())
+        .unwrap_or_default();
     Ok(Caller {
         user,
         scope,
-        address: String::new(),
+        address,
         province: province.filter(|p| !p.trim().is_empty()),
     })
 }

@@ -144,6 +144,11 @@ impl Access {
     }
 }
 
+/// The client's IP address as seen by the server (empty when unknown): put in the request
+/// extensions of every request by the server's auth middleware, read by whoever audits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientAddr(pub String);
+
 /// The signed-in caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {

@@ -33,6 +33,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Form, Router};
+pub use queries::access::ClientAddr;
 use queries::access::User;
 use queries::Scope;
 use serde::Deserialize;
@@ -53,11 +54,6 @@ pub struct Auth {
     /// `IOC_SECURE_COOKIES`: always mark the session cookie `Secure`.
     pub secure_cookies: bool,
 }
-
-/// The client's IP address as seen by this server (empty when unknown), in the request
-/// extensions of every request.
-#[derive(Debug, Clone, Default)]
-pub struct ClientAddr(pub String);
 
 /// How the middleware treats a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
