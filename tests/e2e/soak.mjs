@@ -1,8 +1,9 @@
 // Soak run of the wall display (not part of the test suite; a measurement for
 // docs/BENCHMARKS.md): seeds a small database, serves it, opens /man-hinh in Chromium with the
 // kiosk token, streams simulated events into the server for a while and samples, once a
-// minute, the page's JS heap, wasm memory and DOM size (Chrome DevTools Protocol `Performance.getMetrics`)
-// and the renderer process's resident memory. Prints one JSON line per sample and a summary.
+// minute, the page's JS heap, wasm memory and DOM size (Chrome DevTools Protocol
+// `Performance.getMetrics`) and the renderer process's resident memory (before and after a
+// forced garbage collection). Prints one JSON line per sample and a summary.
 //
 //   node tests/e2e/soak.mjs [--minutes 60] [--rate 5] [--scale 0.02]
 import { spawn, execFileSync } from 'node:child_process';
@@ -77,6 +78,10 @@ const samples = [];
 const started = Date.now();
 for (let minute = 0; minute <= MINUTES; minute++) {
   if (minute > 0) await new Promise((r) => setTimeout(r, 60_000));
+  const rssBeforeGc = rssMiB(ours);
+  // What the page holds, not what the collector has not come round to yet.
+  await cdp.send('HeapProfiler.collectGarbage');
+  await new Promise((r) => setTimeout(r, 2000));
   const { metrics } = await cdp.send('Performance.getMetrics');
   const metric = (name) => metrics.find((m) => m.name === name)?.value ?? null;
   const sample = {
@@ -85,6 +90,7 @@ for (let minute = 0; minute <= MINUTES; minute++) {
     dom_nodes: metric('Nodes'),
     listeners: metric('JSEventListeners'),
     renderer_rss_mib: rssMiB(ours),
+    renderer_rss_before_gc_mib: rssBeforeGc,
     // The hydrated app's linear memory (it never shrinks: growth here is a Rust-side leak).
     wasm_memory_mib: Math.round(await page.evaluate(async () => (await (await import('/pkg/ioc.js')).default()).memory.buffer.byteLength) / 104857.6) / 10,
     version: await page.locator('.wall-clock').getAttribute('data-version'),
