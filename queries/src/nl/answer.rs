@@ -81,6 +81,7 @@ pub fn sentence(
     columns: &[String],
     rows: &[Vec<Value>],
     value_column: &str,
+    place: Option<&str>,
     period: Option<&str>,
     notes: &[String],
 ) -> String {
@@ -92,8 +93,9 @@ pub fn sentence(
         .find(|s| s.key == plan.set && s.base == m.base && s.key != "tat_ca")
         .map(|s| format!(" — {}", s.label))
         .unwrap_or_default();
+    let at = place.map(|p| format!(" ở {p}")).unwrap_or_default();
     let when = period.map(|p| format!(", {p}")).unwrap_or_default();
-    let head = format!("{}{set}{when}", capitalise(m.label));
+    let head = format!("{}{set}{at}{when}", capitalise(m.label));
     let unit = if m.unit.is_empty() {
         String::new()
     } else {
@@ -324,6 +326,7 @@ mod tests {
             ],
             "so_viec",
             None,
+            None,
             &[],
         );
         assert!(s.contains("miền Bắc (3 việc), miền Nam (2 việc)"), "{s}");
@@ -357,12 +360,13 @@ mod tests {
             &["so_viec".into()],
             &[vec![json!(12345)]],
             "so_viec",
+            Some("Đà Nẵng"),
             Some("hôm nay (20/11/2026)"),
             &[],
         );
         assert_eq!(
             s,
-            "Số việc thi hành án — việc chưa có điều kiện thi hành, hôm nay (20/11/2026): 12.345 việc."
+            "Số việc thi hành án — việc chưa có điều kiện thi hành ở Đà Nẵng, hôm nay (20/11/2026): 12.345 việc."
         );
         let rows = vec![
             vec![json!("Hà Nội"), json!("01"), json!(900)],
@@ -373,6 +377,7 @@ mod tests {
             &["ten".into(), "ma_tinh".into(), "so_viec".into()],
             &rows,
             "so_viec",
+            None,
             None,
             &[],
         );

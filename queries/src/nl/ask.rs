@@ -612,11 +612,23 @@ pub fn run_plan(
     if scope.province().is_some() && matches!(plan.by, "tinh" | "mien" | "vung") {
         notes.push("Số liệu chỉ gồm tỉnh của bạn (phạm vi tài khoản).".into());
     }
+    // The provinces the rows are filtered to, named in the sentence unless the rows name them.
+    let place = (plan.by != "tinh")
+        .then(|| {
+            linked
+                .provinces
+                .iter()
+                .filter_map(|p| crate::org::province(p.ma_tinh).map(|p| p.ten))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .filter(|names| !names.is_empty());
     let sentence = answer::sentence(
         plan,
         &table.columns,
         &table.rows,
         &compiled.value_column,
+        place.as_deref(),
         compiled.period_label.as_deref(),
         &notes,
     );
