@@ -121,32 +121,45 @@ pub fn slots_constraint(vocab: std::sync::Arc<SlotVocab>, grammar: Box<dyn Slots
             .iter()
             .filter_map(|id| vocab.text_of.get(id).map(String::as_str))
             .collect();
-        let mut allowed: Vec<u32> = Vec::new();
-        if matches!(parse(grammar.as_ref(), &text), Parse::Complete(_)) {
-            allowed.extend(&vocab.eos);
-        }
+        let complete = matches!(parse(grammar.as_ref(), &text), Parse::Complete(_));
         let mut probe = text.clone();
-        for c in vocab.alphabet.chars() {
+        AllowedSet::Only(allowed_tokens(&vocab, complete, |piece| {
             probe.truncate(text.len());
-            probe.push(c);
-            if matches!(parse(grammar.as_ref(), &probe), Parse::Invalid) {
-                continue;
-            }
-            for (id, s) in vocab
-                .by_first
-                .get(&c)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                probe.truncate(text.len());
-                probe.push_str(s);
-                if !matches!(parse(grammar.as_ref(), &probe), Parse::Invalid) {
-                    allowed.push(*id);
-                }
+            probe.push_str(piece);
+            !matches!(parse(grammar.as_ref(), &probe), Parse::Invalid)
+        }))
+    })
+}
+
+/// The tokens of `vocab` whose text `continues` the text so far (checked first for the token's
+/// first character alone, which rules out most of the vocabulary at once), and end-of-sequence
+/// when the text so far is `complete`.
+fn allowed_tokens(
+    vocab: &SlotVocab,
+    complete: bool,
+    mut continues: impl FnMut(&str) -> bool,
+) -> Vec<u32> {
+    let mut allowed: Vec<u32> = Vec::new();
+    if complete {
+        allowed.extend(&vocab.eos);
+    }
+    let mut one = [0u8; 4];
+    for c in vocab.alphabet.chars() {
+        if !continues(c.encode_utf8(&mut one)) {
+            continue;
+        }
+        for (id, s) in vocab
+            .by_first
+            .get(&c)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if continues(s) {
+                allowed.push(*id);
             }
         }
-        AllowedSet::Only(allowed)
-    })
+    }
+    allowed
 }
 
 /// A grammar read left to right: a state after each accepted prefix.
@@ -181,27 +194,11 @@ pub fn prefix_constraint<G: PrefixGrammar + 'static>(
         let Some(state) = state.as_ref() else {
             return AllowedSet::Only(Vec::new());
         };
-        let mut allowed: Vec<u32> = Vec::new();
-        if grammar.is_complete(state) {
-            allowed.extend(&vocab.eos);
-        }
-        let mut one = [0u8; 4];
-        for c in vocab.alphabet.chars() {
-            if grammar.advance(state, c.encode_utf8(&mut one)).is_none() {
-                continue;
-            }
-            for (id, s) in vocab
-                .by_first
-                .get(&c)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                if grammar.advance(state, s).is_some() {
-                    allowed.push(*id);
-                }
-            }
-        }
-        AllowedSet::Only(allowed)
+        AllowedSet::Only(allowed_tokens(
+            &vocab,
+            grammar.is_complete(state),
+            |piece| grammar.advance(state, piece).is_some(),
+        ))
     })
 }
 
