@@ -303,15 +303,24 @@ fn merge(prev: Linked, new: Linked) -> Linked {
     if new.period.is_some() {
         out.period = new.period;
     }
-    for (o, n) in [
-        (&mut out.loai_an, new.loai_an),
-        (&mut out.loai_don, new.loai_don),
-        (&mut out.kenh_don, new.kenh_don),
-    ] {
-        if !n.is_empty() {
-            *o = n;
-        }
+    // A value of a column the previous question constrained replaces it ("chỉ án hình sự");
+    // values of other columns add to them.
+    for c in new.conditions {
+        out.conditions.retain(|o| {
+            !c.targets.iter().any(|(t, p)| {
+                o.constrains(
+                    t,
+                    p.split(' ').next().unwrap_or("").trim_start_matches("{a}."),
+                )
+            })
+        });
+        out.conditions.push(c);
     }
+    out.durations = if new.durations.is_empty() {
+        out.durations
+    } else {
+        new.durations
+    };
     out.top_n = new.top_n.or(out.top_n);
     out.notes.extend(new.notes);
     out

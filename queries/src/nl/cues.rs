@@ -571,12 +571,15 @@ pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
     for (many, dim) in [
         (linked.mien.len(), "mien"),
         (linked.vung.len(), "vung"),
-        (linked.kenh_don.len(), "kenh"),
-        (linked.kenh_gui.len(), "kenh_gui"),
-        (linked.loai_don.len(), "loai_don"),
-        (linked.loai_an.len(), "loai_an"),
-        (linked.bien_phap.len(), "loai_bien_phap"),
-        (linked.loai_quyet_dinh.len(), "loai_quyet_dinh"),
+        (linked.values_of("don_thu", "kenh"), "kenh"),
+        (linked.values_of("bien_lai", "kenh_gui"), "kenh_gui"),
+        (linked.values_of("don_thu", "loai"), "loai_don"),
+        (linked.values_of("viec_thi_hanh", "loai_an"), "loai_an"),
+        (
+            linked.values_of("bien_phap_cuong_che", "loai"),
+            "loai_bien_phap",
+        ),
+        (linked.values_of("quyet_dinh", "loai"), "loai_quyet_dinh"),
     ] {
         if many > 1 {
             out.retain(|d| *d != dim);

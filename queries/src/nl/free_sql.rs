@@ -369,6 +369,14 @@ impl SqlPrompt {
     }
 }
 
+/// A column name of the catalog's predicates, as the grammar knows it (a `'static` name).
+fn catalog_column(name: &str) -> Option<&'static str> {
+    Table::ALL
+        .iter()
+        .find_map(|t| t.column(name))
+        .map(|c| c.name)
+}
+
 /// What linking found, as prompt lines and as the string literals the grammar allows.
 fn linked_values(linked: &Linked) -> (Vec<String>, Literals) {
     let mut lines: Vec<String> = Vec::new();
@@ -382,15 +390,9 @@ fn linked_values(linked: &Linked) -> (Vec<String>, Literals) {
         lines.push(format!("don_vi.ma '{office}'"));
         literals.codes.push(("ma", office.clone()));
     }
-    let lists: [(&str, &str, &[&'static str]); 8] = [
+    let lists: [(&str, &str, &[&'static str]); 2] = [
         ("tinh", "mien", &linked.mien),
         ("tinh", "vung", &linked.vung),
-        ("viec_thi_hanh", "loai_an", &linked.loai_an),
-        ("don_thu", "loai", &linked.loai_don),
-        ("don_thu", "kenh", &linked.kenh_don),
-        ("bien_lai", "kenh_gui", &linked.kenh_gui),
-        ("bien_phap_cuong_che", "loai", &linked.bien_phap),
-        ("quyet_dinh", "loai", &linked.loai_quyet_dinh),
     ];
     for (table, column, codes) in lists {
         if !codes.is_empty() {
@@ -401,12 +403,29 @@ fn linked_values(linked: &Linked) -> (Vec<String>, Literals) {
                 .extend(codes.iter().map(|c| (column, (*c).to_owned())));
         }
     }
-    if let Some(h) = linked.hinh_thuc {
-        lines.push(format!("viec_thi_hanh.hinh_thuc '{h}'"));
-        literals.codes.push(("hinh_thuc", h.to_owned()));
-    }
-    if let Some(a) = &linked.amount {
-        lines.push(format!("số tiền {} {} đồng", a.op, a.dong));
+    // Each condition as its table's predicate; its string values become literals the grammar
+    // allows after their column.
+    for c in &linked.conditions {
+        let Some((table, pred)) = c.targets.first() else {
+            continue;
+        };
+        let pred = pred.replace("{a}.", "");
+        let pred = if c.negated {
+            format!("NOT ({pred})")
+        } else {
+            pred
+        };
+        lines.push(format!("{table}: {pred} ({})", c.label));
+        let mut parts = pred.split('\'');
+        let mut before = parts.next().unwrap_or("");
+        while let (Some(value), Some(rest)) = (parts.next(), parts.next()) {
+            if let Some(column) = before.split_whitespace().rev().nth(1) {
+                if let Some(column) = catalog_column(column) {
+                    literals.codes.push((column, value.to_owned()));
+                }
+            }
+            before = rest;
+        }
     }
     if let Some(n) = linked.top_n {
         lines.push(format!("LIMIT {n}"));

@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 
+use super::catalog::{self, Condition, Quantity, MEASURES, PARTY_ROLES, VOCAB};
 use super::normalize::{fold, has_diacritics, light, parse_number, Text};
 use super::time::{self, Period};
 use crate::org::{self, PROVINCES};
@@ -21,15 +22,46 @@ pub struct ProvinceRef {
     pub old_name: Option<String>,
 }
 
-/// A comparison on an amount of money, in đồng.
+/// A threshold on elapsed time: "quá 30 ngày", "hơn 5 ngày làm việc", "trên 6 tháng".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AmountFilter {
+pub struct Duration {
+    /// `>` (quá, hơn, trên), `>=` (từ … trở lên), `<` (dưới, chưa đến).
     pub op: &'static str,
-    pub dong: i64,
+    pub n: u32,
+    pub unit: DurationUnit,
+    /// Word position of the number.
+    pub at: usize,
+}
+
+/// The unit of a [`Duration`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    Days,
+    WorkingDays,
+    Months,
+    Years,
+}
+
+impl Duration {
+    /// "quá 30 ngày", for the answer.
+    pub fn label(&self) -> String {
+        let unit = match self.unit {
+            DurationUnit::Days => "ngày",
+            DurationUnit::WorkingDays => "ngày làm việc",
+            DurationUnit::Months => "tháng",
+            DurationUnit::Years => "năm",
+        };
+        let op = match self.op {
+            ">" => "quá",
+            ">=" => "từ",
+            _ => "dưới",
+        };
+        format!("{op} {} {unit}", self.n)
+    }
 }
 
 /// Everything linked in one question.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Linked {
     pub provinces: Vec<ProvinceRef>,
     /// `tinh.mien` codes named ("miền Bắc").
@@ -40,24 +72,15 @@ pub struct Linked {
     pub office: Option<String>,
     /// A regional office number given without a province the caller could resolve.
     pub office_number_unresolved: Option<u32>,
-    pub loai_an: Vec<&'static str>,
-    /// `don_thu.loai`.
-    pub loai_don: Vec<&'static str>,
-    /// `don_thu.kenh`.
-    pub kenh_don: Vec<&'static str>,
-    /// `bien_lai.kenh_gui`.
-    pub kenh_gui: Vec<&'static str>,
-    /// `bien_phap_cuong_che.loai`.
-    pub bien_phap: Vec<&'static str>,
-    /// `quyet_dinh.loai` ("quyết định cưỡng chế", "QĐ hoãn").
-    pub loai_quyet_dinh: Vec<&'static str>,
-    /// `viec_thi_hanh.hinh_thuc`.
-    pub hinh_thuc: Option<&'static str>,
-    /// The creditor is a credit institution ("án tín dụng", "tín dụng ngân hàng").
-    pub tin_dung: bool,
-    /// "điện tử" (receipts).
-    pub dien_tu: bool,
-    pub amount: Option<AmountFilter>,
+    /// Conditions named by catalog values and thresholds ("án KDTM", "biên lai bị hủy",
+    /// "trên 1 tỷ", "tiến độ dưới 30 %"), in mention order ([`super::catalog`]).
+    pub conditions: Vec<Condition>,
+    /// Thresholds on time ("quá 30 ngày", "hơn 6 tháng", "5 ngày làm việc"): a rule's own
+    /// threshold when the plan uses a rule, else an age condition on the set's date.
+    pub durations: Vec<Duration>,
+    /// A threshold no attribute takes ("trên 1.000 việc", "dưới 50 %"): a filter on the
+    /// computed value of each group.
+    pub value_threshold: Option<(&'static str, f64)>,
     /// "top 5", "5 tỉnh", "10 phòng": how many rows the user wants.
     pub top_n: Option<u32>,
     pub period: Option<Period>,
@@ -72,6 +95,14 @@ pub struct Linked {
 }
 
 impl Linked {
+    /// How many values the question names for `table.column` ("qua mã QR và qua VNeID": 2).
+    pub fn values_of(&self, table: &str, column: &str) -> usize {
+        self.conditions
+            .iter()
+            .filter(|c| c.constrains(table, column))
+            .count()
+    }
+
     /// Province codes, in mention order, without repeats.
     pub fn province_codes(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = Vec::new();
@@ -203,8 +234,8 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     link_regions(&mut words, &mut out);
     link_provinces(&mut words, &mut out);
     link_office(text, &mut words, scope, &mut out);
-    link_codes(&mut words, &mut out);
-    out.amount = link_amount(text);
+    link_vocab(&mut words, &mut out);
+    link_thresholds(text, &mut out);
     out.top_n = link_top_n(text);
     out.own_unit = text.has_any(&[
         "tinh minh",
@@ -397,162 +428,219 @@ fn link_office(text: &Text, words: &mut Words<'_>, scope: &Scope, out: &mut Link
     }
 }
 
-fn link_codes(words: &mut Words<'_>, out: &mut Linked) {
-    let take_all = |words: &mut Words<'_>, phrases: &[&str], upper: &[&str]| -> bool {
-        let mut hit = false;
-        for p in phrases {
-            while words.take(p, None).is_some() {
-                hit = true;
+/// Values of the catalog ([`VOCAB`]), longest phrase first over the whole catalog, each word
+/// used once. A party kind takes the role named just before it ("người phải thi hành án là
+/// doanh nghiệp"), else its usual one.
+fn link_vocab(words: &mut Words<'_>, out: &mut Linked) {
+    let mut phrases: Vec<(&str, usize)> = VOCAB
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| e.phrases.iter().map(move |p| (*p, i)))
+        .collect();
+    phrases.sort_by_key(|(p, _)| std::cmp::Reverse(p.split(' ').count()));
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    for (phrase, i) in phrases {
+        while let Some(at) = words.take(phrase, None) {
+            hits.push((at, i));
+        }
+    }
+    for (i, e) in VOCAB.iter().enumerate() {
+        for abbr in e.upper {
+            while let Some(at) = words.take_upper(abbr) {
+                hits.push((at, i));
             }
         }
-        for u in upper {
-            while words.take_upper(u).is_some() {
-                hit = true;
+    }
+    hits.sort_unstable();
+    for (at, i) in hits {
+        let e = &VOCAB[i];
+        let cond = match e.targets {
+            [("duong_su", kind)] => {
+                let role = role_before(&words.folded, at).unwrap_or(catalog::default_role(kind));
+                catalog::party(kind, role, e.label, at)
             }
-        }
-        hit
-    };
-    const LOAI_AN: [(&str, &[&str], &[&str]); 7] = [
-        (
-            "hngd",
-            &["hon nhan gia dinh", "hon nhan va gia dinh", "hngd"],
-            &["HNGD"],
-        ),
-        (
-            "kdtm",
-            &["kinh doanh thuong mai", "kinh doanh", "kdtm"],
-            &["KDTM"],
-        ),
-        ("hs", &["hinh su"], &["HS"]),
-        ("ds", &["dan su"], &["DS"]),
-        ("ld", &["lao dong"], &["LD"]),
-        ("hc", &["hanh chinh"], &["HC"]),
-        ("ps", &["pha san"], &["PS"]),
-    ];
-    for (code, phrases, upper) in LOAI_AN {
-        if take_all(words, phrases, upper) {
-            push(&mut out.loai_an, code);
-        }
-    }
-    const LOAI_DON: [(&str, &[&str], &[&str]); 3] = [
-        ("khieu_nai", &["khieu nai"], &["KN"]),
-        ("to_cao", &["to cao"], &["TC"]),
-        ("kien_nghi", &["kien nghi", "phan anh"], &[]),
-    ];
-    for (code, phrases, upper) in LOAI_DON {
-        if take_all(words, phrases, upper) {
-            push(&mut out.loai_don, code);
+            _ => Condition {
+                targets: e
+                    .targets
+                    .iter()
+                    .map(|(t, p)| (*t, (*p).to_owned()))
+                    .collect(),
+                label: e.label.to_owned(),
+                soft: e.soft,
+                negated: false,
+                at,
+            },
+        };
+        let negated = negated_before(&words.folded, at);
+        let cond = Condition {
+            negated,
+            label: if negated {
+                format!("không/chưa {}", cond.label)
+            } else {
+                cond.label
+            },
+            ..cond
+        };
+        if !out
+            .conditions
+            .iter()
+            .any(|c| c.targets == cond.targets && c.negated == cond.negated)
+        {
+            out.conditions.push(cond);
         }
     }
-    const KENH: [(&str, &[&str]); 4] = [
-        ("vneid", &["vneid", "vne id", "vn eid"]),
-        ("qr", &["ma qr", "qr code", "qr"]),
-        ("truc_tiep", &["truc tiep"]),
-        ("buu_dien", &["buu dien", "buu chinh", "qua duong buu dien"]),
-    ];
-    for (code, phrases) in KENH {
-        if take_all(words, phrases, &[]) {
-            push(&mut out.kenh_don, code);
-        }
-    }
-    const KENH_GUI: [(&str, &[&str]); 3] = [
-        ("email", &["email", "thu dien tu", "e mail"]),
-        ("sms", &["sms", "tin nhan"]),
-        ("giay", &["ban giay", "ban in", "giay"]),
-    ];
-    for (code, phrases) in KENH_GUI {
-        if take_all(words, phrases, &[]) {
-            push(&mut out.kenh_gui, code);
-        }
-    }
-    const BIEN_PHAP: [(&str, &[&str]); 10] = [
-        ("ke_bien_tai_san", &["ke bien tai san", "ke bien"]),
-        ("tham_dinh_gia", &["tham dinh gia"]),
-        ("ban_dau_gia", &["ban dau gia", "dau gia"]),
-        ("phong_toa_tai_khoan", &["phong toa tai khoan", "phong toa"]),
-        ("khau_tru_tai_khoan", &["khau tru tai khoan", "khau tru"]),
-        ("tru_thu_nhap", &["tru thu nhap", "tru vao thu nhap"]),
-        ("tam_giu_tai_san", &["tam giu tai san", "tam giu"]),
-        ("tam_dung_dang_ky", &["tam dung dang ky"]),
-        ("khai_thac_tai_san", &["khai thac tai san"]),
-        ("buoc_chuyen_giao", &["buoc chuyen giao"]),
-    ];
-    for (code, phrases) in BIEN_PHAP {
-        if take_all(words, phrases, &[]) {
-            push(&mut out.bien_phap, code);
-        }
-    }
-    // Longest first: "quyết định tạm đình chỉ" is not "quyết định đình chỉ".
-    const LOAI_QD: [(&str, &str); 8] = [
-        ("quyet dinh chua co dieu kien", "chua_co_dieu_kien"),
-        ("quyet dinh thi hanh an", "thi_hanh_an"),
-        ("quyet dinh tam dinh chi", "tam_dinh_chi"),
-        ("quyet dinh dinh chi", "dinh_chi"),
-        ("quyet dinh tiep tuc", "tiep_tuc"),
-        ("quyet dinh cuong che", "cuong_che"),
-        ("quyet dinh uy thac", "uy_thac"),
-        ("quyet dinh hoan", "hoan"),
-    ];
-    for (phrase, code) in LOAI_QD {
-        if take_all(words, &[phrase], &[]) {
-            push(&mut out.loai_quyet_dinh, code);
-        }
-    }
-    if take_all(words, &["chu dong"], &[]) {
-        out.hinh_thuc = Some("chu_dong");
-    } else if take_all(words, &["theo yeu cau"], &[]) {
-        out.hinh_thuc = Some("theo_yeu_cau");
-    }
-    out.tin_dung = take_all(
-        words,
-        &[
-            "to chuc tin dung",
-            "tin dung ngan hang",
-            "tin dung",
-            "ngan hang",
-        ],
-        &[],
-    );
-    out.dien_tu = words.take("dien tu", None).is_some();
 }
 
-/// "trên 1 tỷ", "từ 500 triệu trở lên", "dưới 10 triệu", "hơn 2,5 tỷ đồng".
-fn link_amount(text: &Text) -> Option<AmountFilter> {
+/// Whether the value at `at` is said negated: "chưa", "không" (optionally with "được", "có",
+/// "bị", "qua") right before it ("mà chưa bán đấu giá", "không có kê biên").
+fn negated_before(words: &[&str], at: usize) -> bool {
+    let w = |k: usize| at.checked_sub(k).and_then(|i| words.get(i)).copied();
+    let neg = |x: Option<&str>| matches!(x, Some("chua" | "khong"));
+    neg(w(1)) || (matches!(w(1), Some("duoc" | "co" | "bi" | "qua" | "he" | "tung")) && neg(w(2)))
+}
+
+/// The party role named in the few words before position `at`, nearest first.
+fn role_before(words: &[&str], at: usize) -> Option<&'static str> {
+    let from = at.saturating_sub(8);
+    let before = words[from..at].join(" ");
+    PARTY_ROLES
+        .iter()
+        .filter_map(|(p, role)| before.rfind(p).map(|k| (k + p.len(), *role)))
+        .max_by_key(|(end, _)| *end)
+        .map(|(_, role)| role)
+}
+
+/// The comparison a threshold's words make: "trên", "hơn", "quá", "vượt" → `>`; "từ", "tối
+/// thiểu", "ít nhất" → `>=`; "dưới", "ít hơn", "chưa đến" → `<`; "không quá" → `<=`.
+fn comparison(before2: &str, before: &str) -> Option<&'static str> {
+    Some(match (before2, before) {
+        ("nho" | "it" | "thap" | "ngan", "hon") => "<",
+        ("khong" | "chua", "qua" | "vuot") => "<=",
+        ("chua", "den" | "toi" | "du") => "<",
+        (_, "tren" | "hon" | "vuot" | "qua") => ">",
+        (_, "tu") | ("toi", "thieu") | ("it", "nhat") => ">=",
+        (_, "duoi") => "<",
+        _ => return None,
+    })
+}
+
+/// Nouns a count threshold counts ("trên 1.000 việc").
+const COUNTED: &[&str] = &[
+    "viec", "don", "bien", "quyet", "lan", "nguoi", "chap", "can", "nhiem", "ho", "phong",
+];
+
+/// Thresholds: a comparison word, a number and its unit. Money and percentages bind to the
+/// numeric attribute named nearest before them ([`MEASURES`]; money without one binds to the
+/// base's own amount), times become [`Duration`]s, and a count or a percentage no attribute
+/// takes filters the computed values ([`Linked::value_threshold`]).
+fn link_thresholds(text: &Text, out: &mut Linked) {
     let w = text.words();
-    for (i, word) in w.iter().enumerate() {
-        let Some(n) = parse_number(word) else {
+    let light: Vec<&str> = text.light.split(' ').filter(|x| !x.is_empty()).collect();
+    for i in 0..w.len() {
+        let Some(n) = parse_number(w[i]) else {
             continue;
         };
-        let unit = match w.get(i + 1).copied() {
-            Some("ty") => 1e9,
-            Some("trieu") => 1e6,
-            Some("nghin" | "ngan") if w.get(i + 2) == Some(&"ty") => 1e12,
-            Some("nghin" | "ngan") => 1e3,
-            Some("dong" | "vnd" | "d") if n >= 1000.0 => 1.0,
-            _ => continue,
+        let at = |k: usize| w.get(k).copied().unwrap_or("");
+        let before = i.checked_sub(1).map_or("", at);
+        let before2 = i.checked_sub(2).map_or("", at);
+        let Some(op) = comparison(before2, before) else {
+            continue;
         };
-        let before = i
-            .checked_sub(1)
-            .and_then(|k| w.get(k))
-            .copied()
-            .unwrap_or("");
-        let before2 = i
-            .checked_sub(2)
-            .and_then(|k| w.get(k))
-            .copied()
-            .unwrap_or("");
-        let op = match (before2, before) {
-            ("nho" | "it", "hon") => "<",
-            (_, "tren" | "hon" | "vuot") => ">",
-            (_, "tu") | ("toi", "thieu") => ">=",
-            (_, "duoi") => "<",
-            _ => continue,
+        let (next, next2, next3) = (at(i + 1), at(i + 2), at(i + 3));
+        let percent = w[i].ends_with('%') || next == "%" || (next, next2) == ("phan", "tram");
+        let money = match (next, next2) {
+            ("ty", _) => Some(1e9),
+            ("trieu", _) => Some(1e6),
+            ("nghin" | "ngan", "ty") => Some(1e12),
+            ("nghin" | "ngan", _) => Some(1e3),
+            ("dong" | "d", _) if n >= 1000.0 => Some(1.0),
+            _ => None,
         };
+        let duration = match (next, next2, next3) {
+            ("ngay", "lam", "viec") => Some((DurationUnit::WorkingDays, 1)),
+            ("ngay", _, _) => Some((DurationUnit::Days, 1)),
+            ("tuan", _, _) => Some((DurationUnit::Days, 7)),
+            ("thang", _, _) => Some((DurationUnit::Months, 1)),
+            ("nam", _, _) if n < 100.0 => Some((DurationUnit::Years, 1)),
+            _ => None,
+        };
+        let end = (i + 3).min(light.len());
+        let words_label = light
+            .get(i.saturating_sub(1)..end)
+            .map(|x| x.join(" "))
+            .unwrap_or_default();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        if let Some((unit, k)) = duration {
+            out.durations.push(Duration {
+                op,
+                n: (n as u32).saturating_mul(k),
+                unit,
+                at: i,
+            });
+            continue;
+        }
+        let cue = measure_before(&w, i);
         #[allow(clippy::cast_possible_truncation)]
-        let dong = (n * unit).round() as i64;
-        return Some(AmountFilter { op, dong });
+        match (money, percent, cue) {
+            (Some(unit), _, Some(m)) if m.kind != Quantity::Percent => {
+                let label = format!("{} {}", m.label, words_label);
+                out.conditions.push(catalog::threshold(
+                    m,
+                    op,
+                    (n * unit).round() as i64,
+                    label,
+                    i,
+                ));
+            }
+            (Some(unit), _, None) => {
+                let dong = (n * unit).round() as i64;
+                // The base's own amount: a case's amount to enforce, a receipt's sum.
+                out.conditions.push(Condition {
+                    targets: MEASURES
+                        .iter()
+                        .filter(|m| m.kind == Quantity::Money && m.cues.contains(&"so tien"))
+                        .map(|m| (m.table, format!("{} {op} {dong}", m.expr)))
+                        .collect(),
+                    label: format!("số tiền {words_label}"),
+                    soft: false,
+                    negated: false,
+                    at: i,
+                });
+            }
+            (None, true, Some(m)) if m.kind == Quantity::Percent => {
+                let label = format!("{} {}", m.label, words_label);
+                out.conditions
+                    .push(catalog::threshold(m, op, n.round() as i64, label, i));
+            }
+            (None, _, Some(m)) if m.kind == Quantity::Count => {
+                let label = format!("{} {}", m.label, words_label);
+                out.conditions
+                    .push(catalog::threshold(m, op, n.round() as i64, label, i));
+            }
+            (None, true, _) => out.value_threshold = Some((op, n)),
+            (None, false, _) if COUNTED.contains(&next) => out.value_threshold = Some((op, n)),
+            _ => {}
+        }
     }
-    None
+}
+
+/// The numeric attribute whose cue ends nearest before word `i` (within the clause: at most
+/// ten words back).
+fn measure_before(w: &[&str], i: usize) -> Option<&'static catalog::Measure> {
+    let window = &w[i.saturating_sub(10)..i];
+    MEASURES
+        .iter()
+        .flat_map(|m| m.cues.iter().map(move |c| (m, *c)))
+        .filter_map(|(m, c)| {
+            let cue: Vec<&str> = c.split(' ').collect();
+            // The end of the cue's last occurrence, and its length (longer cues win ties).
+            (cue.len()..=window.len())
+                .rev()
+                .find(|&end| window[end - cue.len()..end] == cue[..])
+                .map(|end| (end, cue.len(), m))
+        })
+        .max_by_key(|(end, len, _)| (*end, *len))
+        .map(|(_, _, m)| m)
 }
 
 /// "top 5", "5 tỉnh", "10 phòng khu vực", "3 chấp hành viên".
@@ -586,6 +674,7 @@ fn link_top_n(text: &Text) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nl::plan::Base;
 
     fn as_of() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
@@ -625,9 +714,9 @@ mod tests {
     #[test]
     fn short_abbreviations_only_in_upper_case() {
         assert!(l("đang công tác").provinces.is_empty());
-        assert!(l("ds các tỉnh").loai_an.is_empty());
-        assert_eq!(l("việc HS").loai_an, ["hs"]);
-        assert!(l("Thi hành án dân sự").loai_an.is_empty());
+        assert!(on_cases("ds các tỉnh").is_empty());
+        assert_eq!(on_cases("việc HS"), ["v.loai_an = 'hs'"]);
+        assert!(on_cases("Thi hành án dân sự").is_empty());
     }
 
     #[test]
@@ -653,29 +742,87 @@ mod tests {
 
     #[test]
     fn codes_amounts_and_counts() {
-        let x = l("so viec KDTM tren 1 ty chua xong o HN");
-        assert_eq!(x.loai_an, ["kdtm"]);
         assert_eq!(
-            x.amount,
-            Some(AmountFilter {
-                op: ">",
-                dong: 1_000_000_000
-            })
+            on_cases("so viec KDTM tren 1 ty chua xong o HN"),
+            ["v.loai_an = 'kdtm'", "v.so_tien_phai_thi_hanh > 1000000000"]
         );
         assert_eq!(
-            l("từ 2,5 tỷ đồng").amount,
-            Some(AmountFilter {
-                op: ">=",
-                dong: 2_500_000_000
-            })
+            on_cases("từ 2,5 tỷ đồng"),
+            ["v.so_tien_phai_thi_hanh >= 2500000000"]
         );
-        assert_eq!(l("đơn khiếu nại gửi qua VNeID").kenh_don, ["vneid"]);
-        assert_eq!(l("đơn khiếu nại gửi qua VNeID").loai_don, ["khieu_nai"]);
+        let x = l("đơn khiếu nại gửi qua VNeID");
+        assert_eq!(x.values_of("don_thu", "kenh"), 1);
+        assert_eq!(x.values_of("don_thu", "loai"), 1);
         assert_eq!(l("5 tỉnh có nhiều việc nhất").top_n, Some(5));
         assert_eq!(l("top 10 chấp hành viên").top_n, Some(10));
         assert_eq!(l("rà soát 50 việc tồn đọng lâu nhất").top_n, Some(50));
         assert_eq!(l("6 tháng đầu năm").top_n, None);
-        assert!(l("việc tín dụng ngân hàng").tin_dung);
-        assert_eq!(l("kê biên tài sản").bien_phap, ["ke_bien_tai_san"]);
+        assert_eq!(
+            on_cases("việc tín dụng ngân hàng"),
+            ["v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'duoc_thi_hanh' AND loai = 'to_chuc_tin_dung')"]
+        );
+        assert_eq!(
+            on_cases("kê biên tài sản"),
+            ["v.id IN (SELECT viec_id FROM bien_phap_cuong_che WHERE loai = 'ke_bien_tai_san')"]
+        );
+    }
+
+    #[test]
+    fn conditions_from_the_catalog_and_thresholds() {
+        // The role named before the kind.
+        assert_eq!(
+            on_cases("việc có người phải thi hành án là doanh nghiệp"),
+            ["v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'phai_thi_hanh' AND loai = 'doanh_nghiep')"]
+        );
+        assert_eq!(
+            on_cases("bên được thi hành là doanh nghiệp"),
+            ["v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'duoc_thi_hanh' AND loai = 'doanh_nghiep')"]
+        );
+        // Money bound to the attribute named before it.
+        assert_eq!(
+            on_cases("việc còn phải thi hành trên 500 triệu"),
+            ["(v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh) > 500000000"]
+        );
+        // A receipt's own amount and status.
+        let x = l("biên lai bị hủy có số tiền dưới 10 triệu đồng");
+        let on_receipts: Vec<String> = x
+            .conditions
+            .iter()
+            .filter_map(|c| c.render(Base::BienLai))
+            .collect();
+        assert_eq!(
+            on_receipts,
+            ["b.trang_thai = 'da_huy'", "b.so_tien < 10000000"]
+        );
+        // Progress of tasks.
+        let x = l("nhiệm vụ có tiến độ dưới 30%");
+        assert_eq!(
+            x.conditions[0].render(Base::NhiemVu).unwrap(),
+            "n.tien_do < 30"
+        );
+        // Times and counts.
+        let x = l("việc đã kê biên quá 30 ngày mà chưa bán đấu giá");
+        assert_eq!(
+            x.durations,
+            [Duration {
+                op: ">",
+                n: 30,
+                unit: DurationUnit::Days,
+                at: 5
+            }]
+        );
+        assert_eq!(
+            l("tỉnh có trên 1.000 việc tồn").value_threshold,
+            Some((">", 1000.0))
+        );
+        assert_eq!(l("tỷ lệ dưới 50%").value_threshold, Some(("<", 50.0)));
+        assert_eq!(l("từ 2026 chuyển sang 2027").value_threshold, None);
+    }
+
+    fn on_cases(q: &str) -> Vec<String> {
+        l(q).conditions
+            .iter()
+            .filter_map(|c| c.render(Base::Viec))
+            .collect()
     }
 }

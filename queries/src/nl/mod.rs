@@ -4,6 +4,8 @@
 //! - [`time`]: relative and explicit time expressions against the as-of date, task deadlines;
 //! - [`link`]: provinces (names, aliases, old names), regions, offices, codes, amounts, top-N;
 //! - [`classify`]: query, task command or refusal (injection, writes, data not held, scope);
+//! - [`catalog`]: the attributes and values a question can name, as data, and the conditions
+//!   they become on any base table;
 //! - [`cues`]: cue words → the metrics, case sets and dimensions a question can mean;
 //! - [`plan`]: the semantic layer — metrics, case sets, dimensions — and the plan → SQL compiler;
 //! - [`free_sql`]: the free-SQL fallback's prompt (linked schema, values, retrieved examples);
@@ -17,6 +19,7 @@
 
 pub mod answer;
 pub mod ask;
+pub mod catalog;
 pub mod classify;
 pub mod cues;
 pub mod free_sql;

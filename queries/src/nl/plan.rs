@@ -8,7 +8,7 @@
 
 use chrono::NaiveDate;
 
-use super::link::Linked;
+use super::link::{Duration, DurationUnit, Linked};
 use super::time::{stat_year_bounds, stat_year_of, Period};
 use crate::Scope;
 
@@ -483,6 +483,11 @@ pub struct Compiled {
     pub value_column: String,
     /// The period the SQL uses, stated in the answer.
     pub period_label: Option<String>,
+    /// The question's conditions the SQL applies, in words, restated in the answer.
+    pub applied: Vec<String>,
+    /// The question's conditions no join path of the metric reaches: the SQL does not answer
+    /// the question asked ([`super::coverage`]).
+    pub not_applied: Vec<String>,
 }
 
 /// A SQL string literal (quotes doubled).
@@ -521,6 +526,8 @@ struct Q {
     /// own target of year `.0`: rendered as a CTE joined to `chi_tieu` (Polars cannot compare
     /// an aggregate with a grouped column in `HAVING`).
     vs_target: Option<(i32, bool)>,
+    /// The question's time threshold was taken as the rule's own ("hoãn quá 120 ngày").
+    rule_took_duration: bool,
 }
 
 /// The `chi_tieu` row a rate is compared with.
@@ -679,6 +686,7 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         }
     }
     apply_filters(metric, &cols, &mut q, cx);
+    let (applied, not_applied) = apply_conditions(metric, &mut q, cx, date_col.as_deref());
     apply_dim(
         metric,
         plan,
@@ -694,6 +702,8 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         sql: q.render(),
         value_column,
         period_label: period.map(|p| p.label),
+        applied,
+        not_applied,
     })
 }
 
@@ -804,9 +814,36 @@ fn minus_months(d: NaiveDate, n: u32) -> String {
 /// Applies the case set; returns the date column a period filters on.
 fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<String> {
     let a = cx.as_of;
+    // A rule's threshold, or the one the question states instead ("hoãn quá 120 ngày").
+    let named = cx.linked.durations.first().copied();
+    let took = std::cell::Cell::new(false);
+    let cut = |op_default: Duration| -> String {
+        let d = match named {
+            Some(d) if d.op != "<" => {
+                took.set(true);
+                d
+            }
+            _ => op_default,
+        };
+        age_cut(a, &d).1
+    };
+    let days = |n: u32| Duration {
+        op: ">",
+        n,
+        unit: DurationUnit::Days,
+        at: 0,
+    };
+    let working = |n: u32| Duration {
+        unit: DurationUnit::WorkingDays,
+        ..days(n)
+    };
+    let months = |n: u32| Duration {
+        unit: DurationUnit::Months,
+        ..days(n)
+    };
     let w = &mut q.wheres;
     let asof = lit(&a.to_string());
-    match metric.base {
+    let date = match metric.base {
         Base::Viec => {
             let v = "v";
             let status =
@@ -842,32 +879,39 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
                 "qh01" => {
                     q.join("JOIN lich la ON la.ngay = v.ngay_thu_ly".into());
                     q.join("JOIN lich lb ON lb.ngay = v.ngay_ra_quyet_dinh".into());
+                    let n = match named {
+                        Some(d) if d.unit == DurationUnit::WorkingDays && d.op != "<" => {
+                            took.set(true);
+                            d.n
+                        }
+                        _ => 5,
+                    };
                     q.wheres
-                        .push("lb.stt_ngay_lam_viec - la.stt_ngay_lam_viec > 5".into());
+                        .push(format!("lb.stt_ngay_lam_viec - la.stt_ngay_lam_viec > {n}"));
                     "v.ngay_ra_quyet_dinh"
                 }
                 "qh02" => {
                     // wd(as-of) − wd(ngày thụ lý) > 5 ⇔ ngày thụ lý before the 5th working day back.
                     w.push("v.trang_thai = 'cho_ra_quyet_dinh'".into());
-                    w.push(format!("v.ngay_thu_ly < {}", working_days_back(a, 5)));
+                    w.push(format!("v.ngay_thu_ly < {}", cut(working(5))));
                     "v.ngay_thu_ly"
                 }
                 "qh03" => {
                     w.push("v.trang_thai = 'dang_thi_hanh'".into());
                     w.push("v.ngay_xac_minh IS NULL".into());
-                    w.push(format!("v.ngay_ra_quyet_dinh < {}", minus_days(a, 25)));
+                    w.push(format!("v.ngay_ra_quyet_dinh < {}", cut(days(25))));
                     "v.ngay_thu_ly"
                 }
                 "qh04" => {
                     w.push("v.trang_thai = 'chua_co_dieu_kien'".into());
                     w.push(format!(
                         "(v.ngay_xac_minh IS NULL OR v.ngay_xac_minh < {})",
-                        minus_months(a, 6)
+                        cut(months(6))
                     ));
                     "v.ngay_thu_ly"
                 }
                 "qh05" | "qh06" => {
-                    let (st, days) = if set == "qh05" {
+                    let (st, n) = if set == "qh05" {
                         ("hoan", 90)
                     } else {
                         ("tam_dinh_chi", 180)
@@ -875,7 +919,7 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
                     w.push(format!("v.trang_thai = '{st}'"));
                     w.push(format!(
                         "v.id IN (SELECT viec_id FROM quyet_dinh WHERE loai = '{st}' GROUP BY viec_id HAVING MAX(ngay_ky) < {})",
-                        minus_days(a, days)
+                        cut(days(n))
                     ));
                     "v.ngay_thu_ly"
                 }
@@ -885,13 +929,13 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
                     w.push("v.so_tien_da_thi_hanh >= v.so_tien_phai_thi_hanh".into());
                     w.push(format!(
                         "v.id IN (SELECT viec_id FROM bien_lai WHERE trang_thai = 'hop_le' GROUP BY viec_id HAVING MAX(ngay_thu) < {})",
-                        minus_days(a, 10)
+                        cut(days(10))
                     ));
                     "v.ngay_thu_ly"
                 }
                 "qh08" => {
                     w.push("v.trang_thai = 'dang_thi_hanh'".into());
-                    w.push(format!("v.ngay_xac_minh < {}", minus_days(a, 60)));
+                    w.push(format!("v.ngay_xac_minh < {}", cut(days(60))));
                     w.push("v.so_tien_da_thi_hanh = 0".into());
                     w.push("v.id NOT IN (SELECT viec_id FROM bien_phap_cuong_che)".into());
                     "v.ngay_thu_ly"
@@ -903,9 +947,9 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
                         ("tham_dinh_gia", "ban_dau_gia")
                     };
                     let before = if set == "qh09" {
-                        working_days_back(a, 5)
+                        cut(working(5))
                     } else {
-                        minus_days(a, 55)
+                        cut(days(55))
                     };
                     // Some step old enough with no next step on or after it ⇔ the latest such
                     // step is after the latest next step (or there is none): equality joins
@@ -919,7 +963,7 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
                 "qh11" => {
                     w.push(format!("v.trang_thai {NON_TERMINAL}"));
                     w.push("v.co_dieu_kien = 1".into());
-                    w.push(format!("v.ngay_thu_ly < {}", minus_months(a, 12)));
+                    w.push(format!("v.ngay_thu_ly < {}", cut(months(12))));
                     "v.ngay_thu_ly"
                 }
                 _ => "v.ngay_thu_ly",
@@ -927,7 +971,10 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
             Some(date.into())
         }
         Base::BienLai => {
-            w.push("b.trang_thai = 'hop_le'".into());
+            // Valid receipts, unless the question names a status ("biên lai bị hủy").
+            if cx.linked.values_of("bien_lai", "trang_thai") == 0 {
+                w.push("b.trang_thai = 'hop_le'".into());
+            }
             Some("b.ngay_thu".into())
         }
         Base::DonThu => Some(match set {
@@ -950,7 +997,7 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
             }
             "qh14" => {
                 w.push("d.trang_thai = 'moi'".into());
-                w.push(format!("d.ngay_nhan < {}", minus_days(a, 10)));
+                w.push(format!("d.ngay_nhan < {}", cut(days(10))));
                 "d.ngay_nhan".into()
             }
             _ => {
@@ -994,7 +1041,9 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
             }
             Some("n.ngay_giao".into())
         }
-    }
+    };
+    q.rule_took_duration = took.get();
+    date
 }
 
 /// K1/K2 membership for statistical year bounds S..D, on alias `v`.
@@ -1213,49 +1262,143 @@ fn apply_filters(metric: &Metric, cols: &Cols, q: &mut Q, cx: &Context<'_>) {
         q.join(format!("JOIN don_vi uo ON uo.id = {unit}"));
         q.wheres.push(format!("uo.ma = {}", lit(office)));
     }
-    let v_like = matches!(metric.base, Base::Viec | Base::QuyetDinh | Base::BienPhap);
-    if v_like && metric.key != "binh_quan_chv" {
-        if !l.loai_an.is_empty() {
-            q.wheres.push(in_list("v.loai_an", &l.loai_an));
+}
+
+/// Dates of the records a case has, for a time threshold named right after a record kind
+/// ("đã kê biên quá 30 ngày").
+const DATED_CHILDREN: &[(&str, &str)] = &[
+    ("bien_phap_cuong_che", "ngay_thuc_hien"),
+    ("quyet_dinh", "ngay_ky"),
+    ("bien_lai", "ngay_thu"),
+];
+
+/// The date literal `d` such that a date `x` is `op` the threshold (`x` older than `n` units
+/// when `op` is `>`) exactly when `x` compares to `d` as returned (`<`, `<=` or `>`).
+fn age_cut(as_of: NaiveDate, d: &Duration) -> (&'static str, String) {
+    let cut = match d.unit {
+        DurationUnit::Days => minus_days(as_of, i64::from(d.n)),
+        DurationUnit::WorkingDays => working_days_back(as_of, d.n),
+        DurationUnit::Months => minus_months(as_of, d.n),
+        DurationUnit::Years => minus_months(as_of, d.n.saturating_mul(12)),
+    };
+    let cmp = match d.op {
+        ">" => "<",
+        ">=" => "<=",
+        _ => ">",
+    };
+    (cmp, cut)
+}
+
+/// Applies the question's catalog conditions and time thresholds to the base's rows.
+/// A condition the case set or the metric already fixes (the same column, or the same value in
+/// a rule's SQL) is taken as said; one no join path reaches is returned as not applied.
+fn apply_conditions(
+    metric: &Metric,
+    q: &mut Q,
+    cx: &Context<'_>,
+    date_col: Option<&str>,
+) -> (Vec<String>, Vec<String>) {
+    let l = cx.linked;
+    let mut applied = Vec::new();
+    let mut not_applied = Vec::new();
+    let fixed = format!(
+        "{} {}",
+        q.wheres.join(" AND "),
+        q.values
+            .iter()
+            .map(|(e, _)| e.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let mut durations: Vec<&Duration> = if q.rule_took_duration {
+        Vec::new()
+    } else {
+        l.durations.iter().collect()
+    };
+    // Same column named twice ("qua mã QR và qua VNeID"): one OR of the values.
+    let mut by_column: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    for c in &l.conditions {
+        let Some(mut pred) = c.render(metric.base) else {
+            if !c.soft {
+                not_applied.push(c.label.clone());
+            }
+            continue;
+        };
+        if already_fixed(&pred, &fixed) {
+            continue;
         }
-        if let Some(h) = l.hinh_thuc {
-            q.wheres.push(format!("v.hinh_thuc = {}", lit(h)));
+        // A time threshold right after a dated record kind dates that record.
+        if let Some(k) = durations
+            .iter()
+            .position(|d| d.at > c.at && d.at - c.at <= 6)
+        {
+            let dated = DATED_CHILDREN
+                .iter()
+                .find(|(t, _)| c.targets.first().is_some_and(|(ct, _)| ct == t));
+            if let (Some((_, col)), true) = (dated, pred.ends_with(')')) {
+                let d = durations.remove(k);
+                let (cmp, cut) = age_cut(cx.as_of, d);
+                pred.insert_str(pred.len() - 1, &format!(" AND {col} {cmp} {cut}"));
+            }
         }
-        if l.tin_dung {
-            q.wheres.push("v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'duoc_thi_hanh' AND loai = 'to_chuc_tin_dung')".into());
-        }
-        if let Some(a) = l.amount {
-            q.wheres
-                .push(format!("v.so_tien_phai_thi_hanh {} {}", a.op, a.dong));
+        let pred = if c.negated { negate(&pred) } else { pred };
+        let column = pred.split(' ').next().unwrap_or("").to_owned();
+        match by_column
+            .iter_mut()
+            .find(|(col, _, _)| *col == column && !pred.contains(" IN ("))
+        {
+            Some((_, preds, labels)) => {
+                preds.push(pred);
+                labels.push(c.label.clone());
+            }
+            None => by_column.push((column, vec![pred], vec![c.label.clone()])),
         }
     }
-    match metric.base {
-        Base::BienLai => {
-            if l.dien_tu {
-                q.wheres.push("b.dien_tu = 1".into());
-            }
-            if !l.kenh_gui.is_empty() {
-                q.wheres.push(in_list("b.kenh_gui", &l.kenh_gui));
-            }
-            if let Some(a) = l.amount {
-                q.wheres.push(format!("b.so_tien {} {}", a.op, a.dong));
-            }
+    for (_, preds, labels) in by_column {
+        q.wheres.push(if preds.len() == 1 {
+            preds[0].clone()
+        } else {
+            format!("({})", preds.join(" OR "))
+        });
+        applied.push(labels.join(" hoặc "));
+    }
+    if let Some(col) = date_col {
+        for d in durations {
+            let (cmp, cut) = age_cut(cx.as_of, d);
+            q.wheres.push(format!("{col} {cmp} {cut}"));
+            applied.push(d.label());
         }
-        Base::DonThu => {
-            if !l.loai_don.is_empty() {
-                q.wheres.push(in_list("d.loai", &l.loai_don));
-            }
-            if !l.kenh_don.is_empty() {
-                q.wheres.push(in_list("d.kenh", &l.kenh_don));
-            }
-        }
-        Base::BienPhap if !l.bien_phap.is_empty() => {
-            q.wheres.push(in_list("k.loai", &l.bien_phap));
-        }
-        Base::QuyetDinh if !l.loai_quyet_dinh.is_empty() => {
-            q.wheres.push(in_list("q.loai", &l.loai_quyet_dinh));
-        }
-        _ => {}
+    }
+    (applied, not_applied)
+}
+
+/// Whether the set or the metric already constrains what `pred` tests: its column, or (for a
+/// record of the case) its value.
+fn already_fixed(pred: &str, fixed: &str) -> bool {
+    // A threshold from the question's own number is never a rule's.
+    if pred
+        .rsplit(' ')
+        .next()
+        .is_some_and(|x| x.parse::<i64>().is_ok())
+    {
+        return false;
+    }
+    if pred.contains(" IN (SELECT") {
+        return pred
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .any(|value| value.len() > 2 && fixed.contains(&format!("'{value}'")));
+    }
+    let column = pred.trim_start_matches('(').split(' ').next().unwrap_or("");
+    !column.is_empty() && fixed.contains(column)
+}
+
+/// `NOT` of a predicate; `x IN (SELECT …)` becomes `x NOT IN (SELECT …)`.
+fn negate(pred: &str) -> String {
+    match pred.split_once(" IN (SELECT") {
+        Some((lhs, rest)) if !lhs.contains(' ') => format!("{lhs} NOT IN (SELECT{rest}"),
+        _ => format!("NOT ({pred})"),
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::link::Linked;
 use super::normalize::Text;
-use super::plan::lit;
+use super::plan::{lit, Base};
 use super::time;
 use crate::{calendar, org, Scope};
 
@@ -357,10 +357,12 @@ pub fn scope_for(
         } else {
             format!("d.ma_tinh = {}", lit(ma_tinh))
         }];
-        if !linked.loai_don.is_empty() {
-            let v: Vec<String> = linked.loai_don.iter().map(|x| lit(x)).collect();
-            w.push(format!("d.loai IN ({})", v.join(", ")));
-        }
+        w.extend(
+            linked
+                .conditions
+                .iter()
+                .filter_map(|c| c.render(Base::DonThu)),
+        );
         let mut mo_ta = "đơn thư".to_owned();
         if text.has_any(&["qua han", "tre han"]) {
             w.push("d.trang_thai IN ('moi','dang_giai_quyet')".into());
@@ -450,16 +452,12 @@ pub fn scope_for(
     } else {
         mo_ta = "việc thi hành án";
     }
-    if linked.tin_dung {
-        w.push("v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'duoc_thi_hanh' AND loai = 'to_chuc_tin_dung')".into());
-    }
-    if let Some(a) = linked.amount {
-        w.push(format!("v.so_tien_phai_thi_hanh {} {}", a.op, a.dong));
-    }
-    if !linked.loai_an.is_empty() {
-        let v: Vec<String> = linked.loai_an.iter().map(|x| lit(x)).collect();
-        w.push(format!("v.loai_an IN ({})", v.join(", ")));
-    }
+    w.extend(
+        linked
+            .conditions
+            .iter()
+            .filter_map(|c| c.render(Base::Viec)),
+    );
     if text.has_any(&["so tien", "gia tri"])
         && text.has_any(&["lon nhat", "cao nhat", "nhieu nhat"])
     {
