@@ -471,6 +471,72 @@ fn ranked(text: &Text, table: &[(&'static str, &[&str])]) -> Vec<(&'static str, 
     out
 }
 
+/// Words that ask for records rather than a figure.
+const LIST_WORDS: &[&str] = &[
+    "danh sach",
+    "liet ke",
+    "ke ra",
+    "chi tiet",
+    "cu the",
+    "nhung",
+    "cac",
+    "cho toi",
+    "cho xem",
+    "xem",
+];
+
+/// The record nouns a list can be of, with their list metric (longest first).
+const RECORD_NOUNS: &[(&str, &str)] = &[
+    ("ho so", "ds_viec"),
+    ("viec", "ds_viec"),
+    ("bien lai", "ds_bien_lai"),
+    ("quyet dinh", "ds_quyet_dinh"),
+    ("khieu nai", "ds_don"),
+    ("to cao", "ds_don"),
+    ("don", "ds_don"),
+    ("bien phap", "ds_bien_phap"),
+    ("lan ke bien", "ds_bien_phap"),
+];
+
+/// The list metric when the question asks for records: a list word ("danh sách", "liệt kê",
+/// "những … nào", "cho tôi 10 việc") right before a record noun, and no word asking for a
+/// figure ("bao nhiêu", "tổng", "tỷ lệ").
+pub fn list_metric(text: &Text) -> Option<&'static str> {
+    if text.has_any(&[
+        "bao nhieu",
+        "tong",
+        "ty le",
+        "phan tram",
+        "trung binh",
+        "binh quan",
+        "so luong",
+        "dem",
+    ]) {
+        return None;
+    }
+    let w = text.words();
+    let asks_which = text.has("nao") || text.has_any(&["danh sach", "liet ke", "ke ra"]);
+    for i in 0..w.len() {
+        for (noun, key) in RECORD_NOUNS {
+            let n: Vec<&str> = noun.split(' ').collect();
+            if w.get(i..i + n.len()) != Some(&n[..]) {
+                continue;
+            }
+            // The list word within the three words before the noun ("danh sách 10 việc").
+            let from = i.saturating_sub(4);
+            let before = w[from..i].join(" ");
+            let listed = LIST_WORDS
+                .iter()
+                .any(|l| super::normalize::find_words(&before, l).is_some());
+            let counted = i > 0 && w[i - 1].parse::<u32>().is_ok();
+            if (listed && (asks_which || counted)) || (counted && asks_which) {
+                return Some(key);
+            }
+        }
+    }
+    None
+}
+
 /// Metrics the question can mean, best first (at most `n`; empty when nothing matches). A
 /// metric whose cue is much weaker than the best one's (under three quarters of its length) is
 /// left out: "bao nhiêu việc … ra quyết định …" counts cases, the model need not weigh
@@ -491,6 +557,10 @@ pub fn metrics_for_dims(
     dims: &[&str],
 ) -> Vec<&'static str> {
     let mut out: Vec<(&'static str, usize)> = ranked(text, METRIC_CUES);
+    if let Some(list) = list_metric(text) {
+        out.retain(|(m, _)| *m != list);
+        out.insert(0, (list, usize::MAX / 2));
+    }
     let counted = match dims.first() {
         Some(&"chv") => &["so_chv", "so_can_bo"][..],
         Some(&"phong_kv") => &["so_phong_kv"][..],

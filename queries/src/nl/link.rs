@@ -22,6 +22,42 @@ pub struct ProvinceRef {
     pub old_name: Option<String>,
 }
 
+/// Where a question names a part of its rows, and whether it asks for its share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartMarker {
+    /// Word position of the marker.
+    pub at: usize,
+    /// The part is named before the marker ("việc tín dụng chiếm bao nhiêu phần trăm"), not
+    /// after it ("trong đó bao nhiêu được ký số", "bao nhiêu phần trăm gửi qua VNeID").
+    pub before: bool,
+    pub share: bool,
+    /// Named by "trong đó" or "chiếm", which always ask for a part; "tỷ lệ", "phần trăm"
+    /// may instead name a rate metric ("tỷ lệ thi hành xong").
+    pub explicit: bool,
+}
+
+impl PartMarker {
+    /// Whether a value named at word `at` belongs to the part.
+    pub fn holds(&self, at: usize) -> bool {
+        if self.before {
+            at < self.at
+        } else {
+            at > self.at
+        }
+    }
+}
+
+/// What a list of records is ranked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// "số tiền lớn nhất", "giá trị cao nhất".
+    Amount,
+    /// "lâu nhất", "cũ nhất", "sớm nhất".
+    Oldest,
+    /// "mới nhất", "gần đây nhất".
+    Newest,
+}
+
 /// A threshold on elapsed time: "quá 30 ngày", "hơn 5 ngày làm việc", "trên 6 tháng".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Duration {
@@ -84,6 +120,11 @@ pub struct Linked {
     /// "top 5", "5 tỉnh", "10 phòng": how many rows the user wants.
     pub top_n: Option<u32>,
     pub period: Option<Period>,
+    /// A part of the rows the question asks about besides them: "trong đó bao nhiêu …" (a
+    /// subset), "… chiếm bao nhiêu phần trăm" (a share).
+    pub part: Option<PartMarker>,
+    /// What a ranked list of records is ranked by ("số tiền lớn nhất", "lâu nhất").
+    pub sort: Option<SortKey>,
     /// "tỉnh mình", "đơn vị tôi": the caller's own province.
     pub own_unit: bool,
     /// "cả nước", "toàn quốc".
@@ -237,6 +278,25 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     link_vocab(&mut words, &mut out);
     link_thresholds(text, &mut out);
     out.top_n = link_top_n(text);
+    out.part = link_part(text);
+    out.sort = if text.has_any(&["lau nhat", "cu nhat", "som nhat", "ton lau", "keo dai nhat"]) {
+        Some(SortKey::Oldest)
+    } else if text.has_any(&["moi nhat", "gan day nhat", "gan nhat"]) {
+        Some(SortKey::Newest)
+    } else if text.has_any(&["so tien", "gia tri", "tien"])
+        && text.has_any(&[
+            "lon nhat",
+            "cao nhat",
+            "nhieu nhat",
+            "nho nhat",
+            "thap nhat",
+            "it nhat",
+        ])
+    {
+        Some(SortKey::Amount)
+    } else {
+        None
+    };
     out.own_unit = text.has_any(&[
         "tinh minh",
         "don vi minh",
@@ -641,6 +701,47 @@ fn measure_before(w: &[&str], i: usize) -> Option<&'static catalog::Measure> {
         })
         .max_by_key(|(end, len, _)| (*end, *len))
         .map(|(_, _, m)| m)
+}
+
+/// The marker of a part: "trong đó", "chiếm … phần trăm", "bao nhiêu phần trăm", "tỷ lệ".
+fn link_part(text: &Text) -> Option<PartMarker> {
+    let w = text.words();
+    let find = |phrase: &str| -> Option<usize> {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        (0..w.len()).find(|&i| w.get(i..i + p.len()) == Some(&p[..]))
+    };
+    if let Some(at) = find("trong do") {
+        let share = text.has_any(&["phan tram", "ty le", "%"]);
+        return Some(PartMarker {
+            at,
+            before: false,
+            share,
+            explicit: true,
+        });
+    }
+    if let Some(at) = find("chiem") {
+        return Some(PartMarker {
+            at,
+            before: true,
+            share: true,
+            explicit: true,
+        });
+    }
+    [
+        "bao nhieu phan tram",
+        "bao nhieu %",
+        "may phan tram",
+        "ty le",
+        "phan tram",
+    ]
+    .iter()
+    .find_map(|p| find(p))
+    .map(|at| PartMarker {
+        at,
+        before: false,
+        share: true,
+        explicit: false,
+    })
 }
 
 /// "top 5", "5 tỉnh", "10 phòng khu vực", "3 chấp hành viên".

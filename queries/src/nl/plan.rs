@@ -202,7 +202,79 @@ pub const METRICS: &[Metric] = &[
         "danh sách nhiệm vụ (tên, đơn vị, hạn)",
         "",
     ),
+    m("ds_viec", Base::Viec, "danh sách việc thi hành án", ""),
+    m("ds_don", Base::DonThu, "danh sách đơn thư", ""),
+    m("ds_bien_lai", Base::BienLai, "danh sách biên lai", ""),
+    m("ds_quyet_dinh", Base::QuyetDinh, "danh sách quyết định", ""),
+    m(
+        "ds_bien_phap",
+        Base::BienPhap,
+        "danh sách biện pháp bảo đảm, cưỡng chế",
+        "",
+    ),
 ];
+
+/// The columns of a record list, per base: the id first (a task links the ids), then what a
+/// leader reads. At most eight, so a list stays readable on a laptop.
+pub fn list_columns(base: Base) -> &'static [(&'static str, &'static str)] {
+    match base {
+        Base::Viec => &[
+            ("v.id", "id"),
+            ("v.ma_viec", "ma_viec"),
+            ("ul.ten", "don_vi"),
+            ("v.loai_an", "loai_an"),
+            ("v.trang_thai", "trang_thai"),
+            ("v.ngay_thu_ly", "ngay_thu_ly"),
+            ("v.so_tien_phai_thi_hanh", "so_tien_phai_thi_hanh"),
+            ("v.so_tien_da_thi_hanh", "so_tien_da_thi_hanh"),
+        ],
+        Base::DonThu => &[
+            ("d.id", "id"),
+            ("ul.ten", "don_vi"),
+            ("d.loai", "loai"),
+            ("d.kenh", "kenh"),
+            ("d.ngay_nhan", "ngay_nhan"),
+            ("d.han_giai_quyet", "han_giai_quyet"),
+            ("d.trang_thai", "trang_thai"),
+            ("d.ket_qua", "ket_qua"),
+        ],
+        Base::BienLai => &[
+            ("b.id", "id"),
+            ("b.so_bien_lai", "so_bien_lai"),
+            ("ul.ten", "don_vi"),
+            ("b.ngay_thu", "ngay_thu"),
+            ("b.so_tien", "so_tien"),
+            ("b.kenh_gui", "kenh_gui"),
+            ("b.ky_so", "ky_so"),
+            ("b.trang_thai", "trang_thai"),
+        ],
+        Base::QuyetDinh => &[
+            ("q.id", "id"),
+            ("q.so_quyet_dinh", "so_quyet_dinh"),
+            ("v.ma_viec", "ma_viec"),
+            ("q.loai", "loai"),
+            ("q.ngay_ky", "ngay_ky"),
+            ("q.ky_so", "ky_so"),
+        ],
+        Base::BienPhap => &[
+            ("k.id", "id"),
+            ("v.ma_viec", "ma_viec"),
+            ("k.nhom", "nhom"),
+            ("k.loai", "loai"),
+            ("k.ngay_thuc_hien", "ngay_thuc_hien"),
+        ],
+        _ => &[],
+    }
+}
+
+/// The amount a record list is ranked by ("số tiền lớn nhất").
+fn list_amount(base: Base) -> Option<&'static str> {
+    match base {
+        Base::Viec => Some("so_tien_phai_thi_hanh"),
+        Base::BienLai => Some("so_tien"),
+        _ => None,
+    }
+}
 
 /// A set of rows the metric is computed over (a status, an overdue rule, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,26 +457,40 @@ pub fn second_value_metrics(first: &Metric) -> Vec<&'static str> {
 
 /// The aggregate and its column name for a metric that is a plain count or sum.
 fn simple_value(key: &str) -> Option<(String, &'static str)> {
-    let tiy = |e: &str| format!("ROUND(SUM({e}) / 1000000000.0, 2)");
+    let (summed, name) = simple_parts(key)?;
+    Some((
+        match summed {
+            None => "COUNT(*)".into(),
+            Some(e) => format!("ROUND(SUM({e}) / 1000000000.0, 2)"),
+        },
+        name,
+    ))
+}
+
+/// A plain count (`None`) or a sum in tỷ đồng of the expression, and its column name.
+fn simple_parts(key: &str) -> Option<(Option<&'static str>, &'static str)> {
     Some(match key {
-        "so_viec" => ("COUNT(*)".into(), "so_viec"),
-        "so_bien_lai" => ("COUNT(*)".into(), "so_bien_lai"),
-        "so_don" => ("COUNT(*)".into(), "so_don"),
-        "so_quyet_dinh" => ("COUNT(*)".into(), "so_quyet_dinh"),
-        "so_bien_phap" => ("COUNT(*)".into(), "so_bien_phap"),
-        "so_chv" => ("COUNT(*)".into(), "so_chv"),
-        "so_can_bo" => ("COUNT(*)".into(), "so_can_bo"),
-        "so_phong_kv" => ("COUNT(*)".into(), "so_phong_kv"),
-        "so_nhiem_vu" => ("COUNT(*)".into(), "so_nhiem_vu"),
-        "tien_phai_thi_hanh" => (tiy("v.so_tien_phai_thi_hanh"), "ty_dong"),
-        "tien_da_thi_hanh" => (tiy("v.so_tien_da_thi_hanh"), "ty_dong"),
+        "so_viec" | "so_bien_lai" | "so_don" | "so_quyet_dinh" | "so_bien_phap" | "so_chv"
+        | "so_can_bo" | "so_phong_kv" | "so_nhiem_vu" => {
+            (None, METRICS.iter().find(|m| m.key == key)?.key)
+        }
+        "tien_phai_thi_hanh" => (Some("v.so_tien_phai_thi_hanh"), "ty_dong"),
+        "tien_da_thi_hanh" => (Some("v.so_tien_da_thi_hanh"), "ty_dong"),
         "tien_con_phai_thu" => (
-            tiy("v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh"),
+            Some("v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh"),
             "ty_dong",
         ),
-        "tien_bien_lai" => (tiy("b.so_tien"), "ty_dong"),
+        "tien_bien_lai" => (Some("b.so_tien"), "ty_dong"),
         _ => return None,
     })
+}
+
+/// The figure of a plain count or sum over the rows where `pred` holds.
+fn part_value(summed: Option<&str>, pred: &str) -> String {
+    match summed {
+        None => format!("SUM(CASE WHEN {pred} THEN 1 ELSE 0 END)"),
+        Some(e) => format!("ROUND(SUM(CASE WHEN {pred} THEN {e} ELSE 0 END) / 1000000000.0, 2)"),
+    }
 }
 
 /// Looks a metric up by key.
@@ -423,6 +509,7 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
     let extra: &[&str] = match metric.base {
         Base::Viec if matches!(metric.key, "chua_dat_chi_tieu" | "dat_chi_tieu") => &[],
         Base::Viec if matches!(metric.key, "binh_quan_chv") => &[],
+        _ if metric.key.starts_with("ds_") => &[],
         Base::Viec => &[
             "phong_kv",
             "chv",
@@ -440,6 +527,7 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
         Base::Tinh | Base::ChiTieu | Base::NhiemVu => &[],
     };
     let geo: &[&str] = match metric.base {
+        _ if metric.key.starts_with("ds_") && metric.key != "ds_nhiem_vu" => &["khong"],
         Base::Tinh | Base::ChiTieu | Base::NhiemVu => &["khong", "tinh"],
         Base::Viec if matches!(metric.key, "chua_dat_chi_tieu" | "dat_chi_tieu") => &["tinh"],
         Base::Viec if metric.key == "binh_quan_chv" => &["khong", "tinh"],
@@ -488,6 +576,9 @@ pub struct Compiled {
     /// The question's conditions no join path of the metric reaches: the SQL does not answer
     /// the question asked ([`super::coverage`]).
     pub not_applied: Vec<String>,
+    /// Value columns of a many-figure answer (a share with its parts, two periods side by
+    /// side), with what each holds, in the order the sentence reads them.
+    pub described: Vec<(String, String)>,
 }
 
 /// A SQL string literal (quotes doubled).
@@ -686,7 +777,29 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         }
     }
     apply_filters(metric, &cols, &mut q, cx);
-    let (applied, not_applied) = apply_conditions(metric, &mut q, cx, date_col.as_deref());
+    let (applied, mut not_applied, part) =
+        apply_conditions(metric, &mut q, cx, date_col.as_deref());
+    let mut described = Vec::new();
+    let value_column = match (part, simple_parts(metric.key)) {
+        (Some(part), Some((summed, name))) if !part.preds.is_empty() => {
+            described = apply_part(&mut q, &part, summed, name, metric);
+            described.last().map_or(value_column, |(c, _)| c.clone())
+        }
+        (Some(part), _) if !part.preds.is_empty() => {
+            not_applied.push(format!("phần “{}” của tổng", part.labels.join("; ")));
+            value_column
+        }
+        _ => value_column,
+    };
+    if let Some((op, n)) = cx.linked.value_threshold {
+        match q.values.iter().find(|(_, a)| *a == value_column) {
+            Some((expr, _)) if !q.group.is_empty() && !metric.unit.is_empty() => {
+                let expr = expr.clone();
+                q.having.push(format!("{expr} {op} {n}"));
+            }
+            _ => not_applied.push(format!("ngưỡng {op} {n} của giá trị")),
+        }
+    }
     apply_dim(
         metric,
         plan,
@@ -704,7 +817,52 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         period_label: period.map(|p| p.label),
         applied,
         not_applied,
+        described,
     })
+}
+
+/// The rows a "part" of the question picks out of its rows: "trong đó bao nhiêu được ký số",
+/// "… chiếm bao nhiêu phần trăm".
+struct Part {
+    preds: Vec<String>,
+    labels: Vec<String>,
+    share: bool,
+}
+
+/// A share or a subset: the total, the part, and for a share the percentage, side by side.
+/// Returns the value columns with what each holds (the figure asked last).
+fn apply_part(
+    q: &mut Q,
+    part: &Part,
+    summed: Option<&str>,
+    name: &str,
+    metric: &Metric,
+) -> Vec<(String, String)> {
+    let pred = part.preds.join(" AND ");
+    let part_name = format!("{name}_trong_do");
+    q.values
+        .push((part_value(summed, &pred), part_name.clone()));
+    let what = part.labels.join("; ");
+    let mut described = vec![
+        (name.to_owned(), format!("tổng {}", metric.label)),
+        (part_name, format!("trong đó {what}")),
+    ];
+    if part.share {
+        let denominator = match summed {
+            None => "COUNT(*)".to_owned(),
+            Some(e) => format!("SUM({e})"),
+        };
+        let numerator = part_value(summed, &pred)
+            .trim_start_matches("ROUND(")
+            .trim_end_matches(" / 1000000000.0, 2)")
+            .to_owned();
+        q.values.push((
+            format!("ROUND(100.0 * {numerator} / NULLIF({denominator}, 0), 2)"),
+            "ty_le".into(),
+        ));
+        described.push(("ty_le".into(), format!("tỷ lệ {what} (%)")));
+    }
+    described
 }
 
 /// The period a metric uses: the linked one, or for yearly rates the current statistical year.
@@ -1177,6 +1335,9 @@ fn apply_metric(
             }
             return "chi_tieu_viec".into();
         }
+        key if key.starts_with("ds_") && key != "ds_nhiem_vu" => {
+            return list_metric(metric, plan, q, cx, date_col);
+        }
         "ds_nhiem_vu" => {
             q.keys.push(("n.tieu_de".into(), "tieu_de".into()));
             q.keys.push(("u.ten".into(), "don_vi".into()));
@@ -1189,6 +1350,47 @@ fn apply_metric(
     };
     q.values.push((expr, name.into()));
     name.into()
+}
+
+/// A record list: the base's columns, ranked by what the question ranks by (the amount, the
+/// oldest or newest date of the set), ties by id.
+fn list_metric(
+    metric: &Metric,
+    plan: &Plan,
+    q: &mut Q,
+    cx: &Context<'_>,
+    date_col: Option<&str>,
+) -> String {
+    let (_, alias) = super::catalog::base_table(metric.base);
+    let unit = if matches!(metric.base, Base::QuyetDinh | Base::BienPhap) {
+        "v.don_vi_id".to_owned()
+    } else {
+        format!("{alias}.don_vi_id")
+    };
+    let columns = list_columns(metric.base);
+    if columns.iter().any(|(_, a)| *a == "don_vi") {
+        q.join(format!("JOIN don_vi ul ON ul.id = {unit}"));
+    }
+    q.keys.extend(
+        columns
+            .iter()
+            .map(|(e, a)| ((*e).to_owned(), (*a).to_owned())),
+    );
+    let dir = |ascending: bool| if ascending { "ASC" } else { "DESC" };
+    let date = date_col
+        .and_then(|c| c.split('.').nth(1))
+        .filter(|c| columns.iter().any(|(_, a)| a == c));
+    match (cx.linked.sort, list_amount(metric.base), date) {
+        (Some(super::link::SortKey::Amount), Some(amount), _) => {
+            q.order
+                .push(format!("{amount} {}", dir(plan.order == "tang")));
+        }
+        (Some(super::link::SortKey::Oldest), _, Some(date)) => q.order.push(format!("{date} ASC")),
+        (Some(super::link::SortKey::Newest), _, Some(date)) => q.order.push(format!("{date} DESC")),
+        _ => {}
+    }
+    q.order.push("id".into());
+    columns.get(1).map_or("id", |(_, a)| a).to_owned()
 }
 
 /// Adds the target (`chi_tieu`) of the unit the rate is about, as a second value column: the
@@ -1297,7 +1499,7 @@ fn apply_conditions(
     q: &mut Q,
     cx: &Context<'_>,
     date_col: Option<&str>,
-) -> (Vec<String>, Vec<String>) {
+) -> (Vec<String>, Vec<String>, Option<Part>) {
     let l = cx.linked;
     let mut applied = Vec::new();
     let mut not_applied = Vec::new();
@@ -1316,7 +1518,7 @@ fn apply_conditions(
         l.durations.iter().collect()
     };
     // Same column named twice ("qua mã QR và qua VNeID"): one OR of the values.
-    let mut by_column: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    let mut by_column: Vec<(String, Vec<String>, Vec<String>, usize)> = Vec::new();
     for c in &l.conditions {
         let Some(mut pred) = c.render(metric.base) else {
             if !c.soft {
@@ -1345,31 +1547,53 @@ fn apply_conditions(
         let column = pred.split(' ').next().unwrap_or("").to_owned();
         match by_column
             .iter_mut()
-            .find(|(col, _, _)| *col == column && !pred.contains(" IN ("))
+            .find(|(col, _, _, _)| *col == column && !pred.contains(" IN ("))
         {
-            Some((_, preds, labels)) => {
+            Some((_, preds, labels, _)) => {
                 preds.push(pred);
                 labels.push(c.label.clone());
             }
-            None => by_column.push((column, vec![pred], vec![c.label.clone()])),
+            None => by_column.push((column, vec![pred], vec![c.label.clone()], c.at)),
         }
     }
-    for (_, preds, labels) in by_column {
-        q.wheres.push(if preds.len() == 1 {
+    // A rate metric is itself the "tỷ lệ" asked: its conditions stay filters.
+    let part_marker = l
+        .part
+        .filter(|p| p.explicit || simple_parts(metric.key).is_some());
+    let mut part = part_marker.map(|p| Part {
+        preds: Vec::new(),
+        labels: Vec::new(),
+        share: p.share,
+    });
+    for (_, preds, labels, at) in by_column {
+        let pred = if preds.len() == 1 {
             preds[0].clone()
         } else {
             format!("({})", preds.join(" OR "))
-        });
-        applied.push(labels.join(" hoặc "));
-    }
-    if let Some(col) = date_col {
-        for d in durations {
-            let (cmp, cut) = age_cut(cx.as_of, d);
-            q.wheres.push(format!("{col} {cmp} {cut}"));
-            applied.push(d.label());
+        };
+        let label = labels.join(" hoặc ");
+        match (&mut part, part_marker) {
+            (Some(p), Some(marker)) if marker.holds(at) => {
+                p.preds.push(pred);
+                p.labels.push(label);
+            }
+            _ => {
+                q.wheres.push(pred);
+                applied.push(label);
+            }
         }
     }
-    (applied, not_applied)
+    for d in durations {
+        match date_col {
+            Some(col) => {
+                let (cmp, cut) = age_cut(cx.as_of, d);
+                q.wheres.push(format!("{col} {cmp} {cut}"));
+                applied.push(d.label());
+            }
+            None => not_applied.push(d.label()),
+        }
+    }
+    (applied, not_applied, part)
 }
 
 /// Whether the set or the metric already constrains what `pred` tests: its column, or (for a
