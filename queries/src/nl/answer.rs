@@ -75,14 +75,24 @@ fn group_thousands(i: i64) -> String {
     }
 }
 
+/// What the sentence says besides the rows: where the figure is, the period, the conditions
+/// applied, and the value columns of a many-figure answer.
+pub struct Reading<'a> {
+    pub value_column: &'a str,
+    pub place: Option<&'a str>,
+    pub period: Option<&'a str>,
+    /// Every condition the SQL applied, restated so the leader can check what was computed.
+    pub conditions: &'a [String],
+    /// Value columns with what each holds (a share with its parts, two periods).
+    pub described: &'a [(String, String)],
+}
+
 /// The sentence for a query result.
 pub fn sentence(
     plan: &Plan,
+    reading: &Reading<'_>,
     columns: &[String],
     rows: &[Vec<Value>],
-    value_column: &str,
-    place: Option<&str>,
-    period: Option<&str>,
     notes: &[String],
 ) -> String {
     let Some(m) = metric(plan.metric) else {
@@ -93,17 +103,43 @@ pub fn sentence(
         .find(|s| s.key == plan.set && s.base == m.base && s.key != "tat_ca")
         .map(|s| format!(" — {}", s.label))
         .unwrap_or_default();
-    let at = place.map(|p| format!(" ở {p}")).unwrap_or_default();
-    let when = period.map(|p| format!(", {p}")).unwrap_or_default();
-    let head = format!("{}{set}{at}{when}", capitalise(m.label));
+    let with = if reading.conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" (điều kiện: {})", reading.conditions.join("; "))
+    };
+    let at = reading.place.map(|p| format!(" ở {p}")).unwrap_or_default();
+    let when = reading.period.map(|p| format!(", {p}")).unwrap_or_default();
+    let head = format!("{}{set}{with}{at}{when}", capitalise(m.label));
     let unit = if m.unit.is_empty() {
         String::new()
     } else {
         format!(" {}", m.unit)
     };
+    if let ([row], false) = (rows, reading.described.is_empty()) {
+        let parts: Vec<String> = reading
+            .described
+            .iter()
+            .filter_map(|(column, what)| {
+                let i = columns.iter().position(|c| c == column)?;
+                let u = if column == "ty_le" {
+                    " %"
+                } else {
+                    unit.as_str()
+                };
+                Some(format!("{what}: {}{u}", vn_number(&row[i])))
+            })
+            .collect();
+        let mut s = format!("{head}: {}.", parts.join("; "));
+        for n in notes {
+            s.push(' ');
+            s.push_str(n);
+        }
+        return s;
+    }
     let value_at = columns
         .iter()
-        .position(|c| c == value_column)
+        .position(|c| c == reading.value_column)
         .unwrap_or(columns.len().saturating_sub(1));
     let lead = match plan.order {
         "giam" => "cao nhất là",
@@ -319,14 +355,18 @@ mod tests {
     fn grouped_codes_read_as_names() {
         let s = sentence(
             &plan("mien", "khong"),
+            &Reading {
+                value_column: "so_viec",
+                place: None,
+                period: None,
+                conditions: &[],
+                described: &[],
+            },
             &["mien".into(), "so_viec".into()],
             &[
                 vec![Value::from("bac"), Value::from(3)],
                 vec![Value::from("nam"), Value::from(2)],
             ],
-            "so_viec",
-            None,
-            None,
             &[],
         );
         assert!(s.contains("miền Bắc (3 việc), miền Nam (2 việc)"), "{s}");
@@ -357,11 +397,15 @@ mod tests {
     fn sentences_read_the_rows() {
         let s = sentence(
             &plan("khong", "khong"),
+            &Reading {
+                value_column: "so_viec",
+                place: Some("Đà Nẵng"),
+                period: Some("hôm nay (20/11/2026)"),
+                conditions: &[],
+                described: &[],
+            },
             &["so_viec".into()],
             &[vec![json!(12345)]],
-            "so_viec",
-            Some("Đà Nẵng"),
-            Some("hôm nay (20/11/2026)"),
             &[],
         );
         assert_eq!(
@@ -374,11 +418,15 @@ mod tests {
         ];
         let s = sentence(
             &plan("tinh", "giam"),
+            &Reading {
+                value_column: "so_viec",
+                place: None,
+                period: None,
+                conditions: &[],
+                described: &[],
+            },
             &["ten".into(), "ma_tinh".into(), "so_viec".into()],
             &rows,
-            "so_viec",
-            None,
-            None,
             &[],
         );
         assert!(

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::answer::{self, ChartKind};
 use super::classify::{classify, Kind, RefuseReason};
+use super::coverage;
 use super::free_sql::SqlPrompt;
 use super::link::{link, Linked};
 use super::normalize::Text;
@@ -462,10 +463,20 @@ fn answer_query(
             turn = repair_turn(&q.text.nfc, q.linked, &grammar, &last_error);
             continue;
         };
-        match run_plan(&plan, q.linked, q.scope, q.as_of, runner, progress) {
-            Ok(mut a) => {
+        match run_plan(&plan, q.text, q.linked, q.scope, q.as_of, runner, progress) {
+            Ok((mut a, gaps)) if gaps.is_empty() => {
                 a.plan = Some(plan_line);
                 return a;
+            }
+            Ok((_, gaps)) => {
+                // The plan answers another question: the model writes the SQL instead, or the
+                // answer says what it cannot express.
+                if sql_error.is_none() {
+                    if let Ok(a) = answer_sql(q, filler, runner, progress) {
+                        return a;
+                    }
+                }
+                return not_expressed(&gaps);
             }
             Err(e) => {
                 last_error = e;
@@ -487,6 +498,17 @@ fn add_sql_failure(last_error: &mut String, e: &SqlFailure) {
     if let SqlFailure::Sql(e) = e {
         last_error.push_str(&format!("; SQL tự do: {e}"));
     }
+}
+
+/// The plan cannot express parts of the question: say which, answer nothing else.
+fn not_expressed(gaps: &[String]) -> Answer {
+    Answer::refuse(
+        "cannot_answer",
+        format!(
+            "Chưa trả lời chính xác được câu hỏi này: kế hoạch truy vấn chưa diễn đạt được {}. Để không đưa ra con số của một câu hỏi khác, hệ thống không trả lời; hãy tách câu hỏi hoặc hỏi cụ thể hơn.",
+            gaps.join("; ")
+        ),
+    )
 }
 
 fn cannot_answer(error: &str) -> Answer {
@@ -594,18 +616,20 @@ fn repair_turn(question: &str, linked: &Linked, grammar: &PlanGrammar, error: &s
     )
 }
 
-/// Compiles and runs a plan; the answer without timing.
+/// Compiles and runs a plan; the answer without timing, and the parts of the question the plan
+/// leaves out ([`coverage::gaps`]; empty when it answers the question asked).
 ///
 /// # Errors
 /// The compile or run error, as text for a repair attempt.
 pub fn run_plan(
     plan: &Plan,
+    text: &Text,
     linked: &Linked,
     scope: &Scope,
     as_of: NaiveDate,
     runner: &dyn Runner,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<Answer, String> {
+) -> Result<(Answer, Vec<String>), String> {
     let compiled = compile(
         plan,
         &Context {
@@ -615,6 +639,7 @@ pub fn run_plan(
         },
     )
     .map_err(|e| e.to_string())?;
+    let gaps = coverage::gaps(text, linked, plan, &compiled);
     progress(Progress::Running(&compiled.sql));
     let (executed, table) = runner.run(&compiled.sql, MAX_ANSWER_ROWS)?;
     let mut notes = linked.notes.clone();
@@ -634,14 +659,18 @@ pub fn run_plan(
         .filter(|names| !names.is_empty());
     let sentence = answer::sentence(
         plan,
+        &answer::Reading {
+            value_column: &compiled.value_column,
+            place: place.as_deref(),
+            period: compiled.period_label.as_deref(),
+            conditions: &compiled.applied,
+            described: &compiled.described,
+        },
         &table.columns,
         &table.rows,
-        &compiled.value_column,
-        place.as_deref(),
-        compiled.period_label.as_deref(),
         &notes,
     );
-    Ok(Answer {
+    let answer = Answer {
         kind: "query".into(),
         sql: Some(executed),
         chart: Some(answer::chart_kind(plan, table.rows.len())),
@@ -655,7 +684,8 @@ pub fn run_plan(
         period: compiled.period_label,
         path: Some("plan".into()),
         ms: 0,
-    })
+    };
+    Ok((answer, gaps))
 }
 
 #[cfg(test)]

@@ -120,6 +120,8 @@ pub struct Linked {
     /// "top 5", "5 tỉnh", "10 phòng": how many rows the user wants.
     pub top_n: Option<u32>,
     pub period: Option<Period>,
+    /// The period [`Linked::period`] is compared with ("so với cùng kỳ năm trước").
+    pub second_period: Option<Period>,
     /// A part of the rows the question asks about besides them: "trong đó bao nhiêu …" (a
     /// subset), "… chiếm bao nhiêu phần trăm" (a share).
     pub part: Option<PartMarker>,
@@ -275,6 +277,10 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     link_regions(&mut words, &mut out);
     link_provinces(&mut words, &mut out);
     link_office(text, &mut words, scope, &mut out);
+    if let Some((first, second)) = time::compared_periods(text, as_of) {
+        out.period = Some(first);
+        out.second_period = Some(second);
+    }
     link_vocab(&mut words, &mut out);
     link_thresholds(text, &mut out);
     out.top_n = link_top_n(text);

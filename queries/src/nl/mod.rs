@@ -6,6 +6,7 @@
 //! - [`classify`]: query, task command or refusal (injection, writes, data not held, scope);
 //! - [`catalog`]: the attributes and values a question can name, as data, and the conditions
 //!   they become on any base table;
+//! - [`coverage`]: the parts of a question a compiled plan leaves out, named, never dropped;
 //! - [`cues`]: cue words → the metrics, case sets and dimensions a question can mean;
 //! - [`plan`]: the semantic layer — metrics, case sets, dimensions — and the plan → SQL compiler;
 //! - [`free_sql`]: the free-SQL fallback's prompt (linked schema, values, retrieved examples);
@@ -21,6 +22,7 @@ pub mod answer;
 pub mod ask;
 pub mod catalog;
 pub mod classify;
+pub mod coverage;
 pub mod cues;
 pub mod free_sql;
 pub mod link;

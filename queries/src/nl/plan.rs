@@ -467,6 +467,11 @@ fn simple_value(key: &str) -> Option<(String, &'static str)> {
     ))
 }
 
+/// Whether the metric is one figure over rows (a count or a sum), not a list or a rate.
+pub fn is_plain_figure(key: &str) -> bool {
+    simple_parts(key).is_some()
+}
+
 /// A plain count (`None`) or a sum in tỷ đồng of the expression, and its column name.
 fn simple_parts(key: &str) -> Option<(Option<&'static str>, &'static str)> {
     Some(match key {
@@ -579,6 +584,8 @@ pub struct Compiled {
     /// Value columns of a many-figure answer (a share with its parts, two periods side by
     /// side), with what each holds, in the order the sentence reads them.
     pub described: Vec<(String, String)>,
+    /// Two periods side by side ([`Linked::second_period`]).
+    pub compared: bool,
 }
 
 /// A SQL string literal (quotes doubled).
@@ -715,6 +722,55 @@ struct Cols {
 /// [`PlanError`] when the plan combines names that do not fit (the model is constrained not to,
 /// but the plan may also come from elsewhere).
 pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
+    let Some(second) = &cx.linked.second_period else {
+        return compile_one(plan, cx);
+    };
+    let mut first_only = cx.linked.clone();
+    first_only.second_period = None;
+    let first = compile_one(
+        plan,
+        &Context {
+            linked: &first_only,
+            ..*cx
+        },
+    )?;
+    let comparable = plan.by == "khong"
+        && !plan.metric.starts_with("ds_")
+        && !first.sql.starts_with("WITH")
+        && first.described.is_empty();
+    if !comparable {
+        return Ok(first);
+    }
+    let mut second_only = first_only.clone();
+    second_only.period = Some(second.clone());
+    let other = compile_one(
+        plan,
+        &Context {
+            linked: &second_only,
+            ..*cx
+        },
+    )?;
+    let v = &first.value_column;
+    let first_label = first.period_label.clone().unwrap_or_default();
+    Ok(Compiled {
+        sql: format!(
+            "WITH a AS ({}), b AS ({}) SELECT a.{v} AS ky_nay, b.{v} AS ky_so_sanh, a.{v} - b.{v} AS chenh_lech FROM a CROSS JOIN b",
+            first.sql, other.sql
+        ),
+        value_column: "ky_nay".into(),
+        described: vec![
+            ("ky_nay".into(), first_label.clone()),
+            ("ky_so_sanh".into(), second.label.clone()),
+            ("chenh_lech".into(), "chênh lệch".into()),
+        ],
+        compared: true,
+        period_label: Some(format!("{first_label} so với {}", second.label)),
+        ..first
+    })
+}
+
+/// Compiles `plan` over one period.
+fn compile_one(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
     let metric = metric(plan.metric).ok_or_else(|| PlanError::UnknownMetric(plan.metric.into()))?;
     if !sets_for(metric).iter().any(|s| s.key == plan.set) {
         return Err(PlanError::Mismatch {
@@ -818,6 +874,7 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         applied,
         not_applied,
         described,
+        compared: false,
     })
 }
 

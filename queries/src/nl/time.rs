@@ -65,6 +65,61 @@ fn stat_year_period(y: i32, as_of: NaiveDate, what: &str) -> Period {
     }
 }
 
+/// Two periods the question compares: "tháng này so với tháng trước", "quý 2 và quý 3 năm
+/// 2026", "năm 2025 với 2026", "từ đầu năm so với cùng kỳ năm trước" (the first period one year
+/// back; without a first period, the statistical year to date). The first is the one the
+/// question is about.
+pub fn compared_periods(text: &Text, as_of: NaiveDate) -> Option<(Period, Period)> {
+    let f = &text.folded;
+    for sep in [" so voi ", " so sanh voi ", " voi ", " va ", " hay "] {
+        let Some(k) = f.find(sep) else { continue };
+        let (a, b) = (&f[..k], &f[k + sep.len()..]);
+        let first = resolve(&Text::new(a), as_of);
+        if b.contains("cung ky") {
+            let first = first.unwrap_or_else(|| {
+                let y = stat_year_of(as_of);
+                let (s, _) = stat_year_bounds(y);
+                Period {
+                    from: s,
+                    to: as_of,
+                    stat_year: Some(y),
+                    label: range_label(&format!("năm thống kê {y} đến nay"), s, as_of),
+                }
+            });
+            let (from, to) = (shift_year(first.from, -1), shift_year(first.to, -1));
+            let second = Period {
+                from,
+                to,
+                stat_year: first.stat_year.map(|y| y - 1),
+                label: range_label("cùng kỳ năm trước", from, to),
+            };
+            return Some((first, second));
+        }
+        let Some(first) = first else { continue };
+        // "quý 2 và quý 3", "năm 2025 và 2026": the second may omit the period's noun.
+        let noun = a
+            .split(' ')
+            .rev()
+            .find(|w| matches!(*w, "quy" | "thang" | "nam"))
+            .unwrap_or("");
+        let second = resolve(&Text::new(b), as_of).or_else(|| {
+            let starts_with_number = b
+                .split(' ')
+                .next()
+                .is_some_and(|w| w.parse::<u32>().is_ok());
+            (starts_with_number && !noun.is_empty())
+                .then(|| resolve(&Text::new(&format!("{noun} {b}")), as_of))
+                .flatten()
+        });
+        if let Some(second) = second {
+            if second != first {
+                return Some((first, second));
+            }
+        }
+    }
+    None
+}
+
 /// Finds the first time expression of `text`, resolved against `as_of`.
 pub fn resolve(text: &Text, as_of: NaiveDate) -> Option<Period> {
     let t = &text.folded;
@@ -479,6 +534,44 @@ pub fn deadline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_periods_compared() {
+        let as_of = ymd(2026, 11, 20);
+        let two = |q: &str| {
+            compared_periods(&Text::new(q), as_of).map(|(a, b)| {
+                (
+                    a.from.to_string(),
+                    a.to.to_string(),
+                    b.from.to_string(),
+                    b.to.to_string(),
+                )
+            })
+        };
+        assert_eq!(
+            two("Số việc thụ lý tháng này so với tháng trước"),
+            Some((
+                "2026-11-01".into(),
+                "2026-11-20".into(),
+                "2026-10-01".into(),
+                "2026-10-31".into()
+            ))
+        );
+        assert_eq!(
+            two("Từ đầu năm đến nay thu bao nhiêu, so với cùng kỳ năm trước?"),
+            Some((
+                "2026-10-01".into(),
+                "2026-11-20".into(),
+                "2025-10-01".into(),
+                "2025-11-20".into()
+            ))
+        );
+        assert_eq!(
+            two("so sánh số đơn quý 2 và quý 3 năm 2026").map(|x| (x.0, x.2)),
+            Some(("2026-04-01".into(), "2026-07-01".into()))
+        );
+        assert_eq!(two("Số việc KDTM và HNGD năm 2026"), None);
+    }
 
     fn as_of() -> NaiveDate {
         ymd(2026, 11, 20)

@@ -1,0 +1,152 @@
+//! Nothing dropped silently: the parts of a question a compiled plan does not express.
+//!
+//! A plan that answers a narrower or broader question than the one asked is the worst answer a
+//! leader can be shown. After compiling, every content part the question states is checked
+//! against what the SQL does: conditions no join path reaches ([`Compiled::not_applied`]),
+//! comparisons ("so với", "so sánh", "cùng kỳ"), shares ("chiếm bao nhiêu phần trăm"), lists
+//! ("danh sách", "những việc nào"), and a second period. What is left is named; the question is
+//! then answered another way or declined with those names, never answered as if it were
+//! another.
+
+use super::link::Linked;
+use super::normalize::Text;
+use super::plan::{is_plain_figure, metric, Compiled, Plan};
+
+/// Words that ask to compare.
+const COMPARE: &[&str] = &[
+    "so voi",
+    "so sanh",
+    "cung ky",
+    "chenh lech",
+    "tang hay giam",
+    "tang giam",
+    "tang bao nhieu",
+    "giam bao nhieu",
+    "bien dong",
+];
+
+/// Words that ask for a list of records or groups.
+const LIST: &[&str] = &["danh sach", "liet ke", "ke ra", "cu the tung"];
+
+/// Words that ask for a share.
+const SHARE: &[&str] = &["chiem", "phan tram", "ty le", "%"];
+
+/// The parts of the question the compiled plan leaves out, in Vietnamese (empty: covered).
+pub fn gaps(text: &Text, linked: &Linked, plan: &Plan, compiled: &Compiled) -> Vec<String> {
+    let mut out = compiled.not_applied.clone();
+    let Some(m) = metric(plan.metric) else {
+        return out;
+    };
+    let grouped = plan.by != "khong";
+    let several_units = linked.provinces.len() + linked.mien.len() + linked.vung.len() > 1;
+    if text.has_any(COMPARE)
+        && !linked.wants_target
+        && !(grouped || several_units || compiled.compared)
+    {
+        out.push("phép so sánh (“so với”, “so sánh”, “cùng kỳ”)".into());
+    }
+    if text.has_any(SHARE) && m.unit != "%" && compiled.described.is_empty() && !grouped {
+        out.push("tỷ lệ phần trăm".into());
+    }
+    if text.has_any(LIST) && !grouped && is_plain_figure(m.key) {
+        out.push("danh sách (câu hỏi hỏi danh sách, kế hoạch chỉ đếm)".into());
+    }
+    if linked.second_period.is_some() && !compiled.compared {
+        out.push("kỳ thứ hai để so sánh".into());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nl::link::link;
+    use crate::nl::plan::{compile, Context};
+    use crate::Scope;
+    use chrono::NaiveDate;
+
+    fn gaps_of(q: &str, metric: &'static str, set: &'static str, by: &'static str) -> Vec<String> {
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let text = Text::new(q);
+        let linked = link(&text, &Scope::National, as_of);
+        let plan = Plan {
+            metric,
+            set,
+            by,
+            order: "khong",
+            limit: None,
+            also: None,
+        };
+        let compiled = compile(
+            &plan,
+            &Context {
+                linked: &linked,
+                scope: &Scope::National,
+                as_of,
+            },
+        )
+        .unwrap();
+        gaps(&text, &linked, &plan, &compiled)
+    }
+
+    #[test]
+    fn a_plan_that_expresses_everything_has_no_gap() {
+        assert!(gaps_of(
+            "Có bao nhiêu việc KDTM trên 1 tỷ ở Hà Nội?",
+            "so_viec",
+            "tat_ca",
+            "khong"
+        )
+        .is_empty());
+        assert!(gaps_of(
+            "So sánh tỷ lệ thi hành xong về việc giữa miền Bắc, miền Trung và miền Nam",
+            "ty_le_xong_viec",
+            "tat_ca",
+            "mien"
+        )
+        .is_empty());
+        assert!(gaps_of(
+            "Quyết định đã ký chiếm bao nhiêu phần trăm, trong đó bao nhiêu được ký số?",
+            "so_quyet_dinh",
+            "tat_ca",
+            "khong"
+        )
+        .is_empty());
+        // Two periods side by side.
+        assert!(gaps_of(
+            "Số việc thụ lý tháng này so với tháng trước",
+            "so_viec",
+            "tat_ca",
+            "khong"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn what_the_plan_leaves_out_is_named() {
+        // A receipt condition on a count of petitions: no join path.
+        let g = gaps_of(
+            "Có bao nhiêu đơn khiếu nại về biên lai bị hủy?",
+            "so_don",
+            "tat_ca",
+            "khong",
+        );
+        assert_eq!(g.len(), 1, "{g:?}");
+        // A comparison the plan cannot make (a province against the country).
+        let g = gaps_of(
+            "Tỷ lệ thi hành xong về việc của Hà Nội so với cả nước",
+            "ty_le_xong_viec",
+            "tat_ca",
+            "khong",
+        );
+        assert!(g.iter().any(|x| x.contains("so sánh")), "{g:?}");
+        // A list answered with a count.
+        let g = gaps_of(
+            "Danh sách các việc chưa có điều kiện ở Huế",
+            "so_viec",
+            "chua_co_dieu_kien",
+            "khong",
+        );
+        assert!(g.iter().any(|x| x.contains("danh sách")), "{g:?}");
+    }
+}
