@@ -342,19 +342,22 @@ fn answer_task(
             return a;
         }
     };
-    let (ids, scope_error) = match &draft.scope {
-        Some(s) => match runner.run(&s.sql, MAX_TASK_IDS) {
-            Ok((_, t)) => (
+    // Every unit's own records: a command to several units links each one's.
+    let mut ids: Vec<i64> = Vec::new();
+    let mut scope_error = None;
+    for unit in &draft.don_vi_ma {
+        let Some(s) = task::scope_for(text, linked, unit, draft.so_luong, as_of) else {
+            continue;
+        };
+        match runner.run(&s.sql, MAX_TASK_IDS) {
+            Ok((_, t)) => ids.extend(
                 t.rows
                     .iter()
-                    .filter_map(|r| r.first().and_then(Value::as_i64))
-                    .collect(),
-                None,
+                    .filter_map(|r| r.first().and_then(Value::as_i64)),
             ),
-            Err(e) => (Vec::new(), Some(e)),
-        },
-        None => (Vec::new(), None),
-    };
+            Err(e) => scope_error = Some(e),
+        }
+    }
     let one_or_list = |v: &[String]| {
         if v.len() == 1 {
             Value::String(v[0].clone())

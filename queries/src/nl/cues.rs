@@ -588,6 +588,9 @@ fn within_reach(all: Vec<(&'static str, usize)>, n: usize) -> Vec<&'static str> 
 /// ("đã thu đủ tiền nhưng … chưa kết thúc" is QH07, not merely "chưa kết thúc").
 pub fn sets(text: &Text) -> Vec<&'static str> {
     let mut out = ranked(text, SET_CUES);
+    if !postponed(text) {
+        out.retain(|(k, _)| !matches!(*k, "hoan" | "qh05"));
+    }
     out.sort_by_key(|(k, s)| {
         (
             std::cmp::Reverse(k.starts_with("qh")),
@@ -595,6 +598,19 @@ pub fn sets(text: &Text) -> Vec<&'static str> {
         )
     });
     out.into_iter().map(|(k, _)| k).collect()
+}
+
+/// Whether the text is about postponed cases ("việc hoãn", "hoan lau nhat"), not about
+/// finishing ("hoàn thành" folds to the same "hoan").
+pub fn postponed(text: &Text) -> bool {
+    let w = text.words();
+    w.iter().enumerate().any(|(i, x)| {
+        *x == "hoan"
+            && !matches!(
+                w.get(i + 1).copied(),
+                Some("thanh" | "tat" | "chinh" | "tra")
+            )
+    })
 }
 
 /// The dimension named by the counted noun of a ranking: "5 tỉnh", "top 10 chấp hành viên",

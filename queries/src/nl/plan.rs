@@ -1442,6 +1442,13 @@ fn list_metric(
             q.order
                 .push(format!("{amount} {}", dir(plan.order == "tang")));
         }
+        // The longest in a status entered by a decision ("hoãn lâu nhất"): by that decision.
+        (Some(super::link::SortKey::Oldest), _, _)
+            if metric.base == Base::Viec && matches!(plan.set, "hoan" | "tam_dinh_chi") =>
+        {
+            q.join(format!("JOIN (SELECT viec_id, MAX(ngay_ky) AS ngay_vao FROM quyet_dinh WHERE loai = '{}' GROUP BY viec_id) qv ON qv.viec_id = v.id", plan.set));
+            q.order.push("qv.ngay_vao ASC".into());
+        }
         (Some(super::link::SortKey::Oldest), _, Some(date)) => q.order.push(format!("{date} ASC")),
         (Some(super::link::SortKey::Newest), _, Some(date)) => q.order.push(format!("{date} DESC")),
         _ => {}

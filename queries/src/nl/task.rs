@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::link::Linked;
 use super::normalize::Text;
-use super::plan::{lit, Base};
+use super::plan::{self, Plan};
 use super::time;
+use super::{catalog, cues, prompt};
 use crate::{calendar, org, Scope};
 
 /// The records a task is about.
@@ -238,19 +239,6 @@ fn quantity(text: &Text) -> Option<u32> {
     })
 }
 
-/// Whether the command is about postponed cases ("việc hoãn", "hoan lau nhat"), not about
-/// finishing ("hoàn thành" folds to the same "hoan").
-fn postponed(text: &Text) -> bool {
-    let w = text.words();
-    w.iter().enumerate().any(|(i, x)| {
-        *x == "hoan"
-            && !matches!(
-                w.get(i + 1).copied(),
-                Some("thanh" | "tat" | "chinh" | "tra")
-            )
-    })
-}
-
 /// Number words a deadline may use ("trong hai tuần").
 const NUMBER_WORDS: &[(&str, &str)] = &[
     ("mot", "1"),
@@ -337,9 +325,47 @@ pub fn deadline(text: &Text, as_of: NaiveDate) -> Result<NaiveDate, TaskProblem>
     .ok_or(TaskProblem::NoDeadline)
 }
 
+/// The records a command is about: the noun its action takes ("các đơn khiếu nại", "50
+/// việc", "biên lai"), a case list when it names none.
+fn record_list(text: &Text) -> &'static str {
+    let w = text.words();
+    let nouns: &[(&str, &'static str)] = &[
+        ("bien lai", "ds_bien_lai"),
+        ("quyet dinh", "ds_quyet_dinh"),
+        ("khieu nai", "ds_don"),
+        ("to cao", "ds_don"),
+        ("kien nghi", "ds_don"),
+        ("don", "ds_don"),
+        ("ho so", "ds_viec"),
+        ("viec", "ds_viec"),
+    ];
+    let at = |i: usize, noun: &str| {
+        let n: Vec<&str> = noun.split(' ').collect();
+        w.get(i..i + n.len()) == Some(&n[..])
+    };
+    // The noun right after a determiner or a count is the object: "các đơn", "50 việc".
+    for i in 1..w.len() {
+        let determiner =
+            matches!(w[i - 1], "cac" | "nhung" | "bo" | "toan") || w[i - 1].parse::<u32>().is_ok();
+        if let Some((_, key)) = nouns.iter().find(|(n, _)| determiner && at(i, n)) {
+            return key;
+        }
+    }
+    // Else a record noun other than the generic "việc" ("kiểm tra việc ký số quyết định").
+    nouns
+        .iter()
+        .filter(|(_, key)| *key != "ds_viec")
+        .find(|(n, _)| (0..w.len()).any(|i| at(i, n)))
+        .map_or("ds_viec", |(_, key)| key)
+}
+
 /// The linked records of the command as a SELECT of ids for assignee `unit` (any unit: the
 /// confirmation form may change the assignee, and a command to several units gives one scope
 /// each). `limit` keeps the first ids of the ordered selection.
+///
+/// The selection is a record-list plan ([`plan::compile`]) with the command's case set, its
+/// catalog conditions and time thresholds, ranked as the command says ("lâu nhất", "số tiền lớn
+/// nhất"), in the unit instead of the places the command names.
 pub fn scope_for(
     text: &Text,
     linked: &Linked,
@@ -347,130 +373,98 @@ pub fn scope_for(
     limit: Option<u32>,
     as_of: NaiveDate,
 ) -> Option<TaskScope> {
-    let office = unit.contains("-KV");
-    let ma_tinh = unit.get(1..3)?;
-    let lim = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
-    let asof = lit(&as_of.to_string());
-    if text.has_any(&["don", "khieu nai", "to cao", "kien nghi"]) && !text.has("viec") {
-        let mut w = vec![if office {
-            format!("u.ma = {}", lit(unit))
-        } else {
-            format!("d.ma_tinh = {}", lit(ma_tinh))
-        }];
-        w.extend(
-            linked
-                .conditions
-                .iter()
-                .filter_map(|c| c.render(Base::DonThu)),
-        );
-        let mut mo_ta = "đơn thư".to_owned();
-        if text.has_any(&["qua han", "tre han"]) {
-            w.push("d.trang_thai IN ('moi','dang_giai_quyet')".into());
-            w.push(format!("d.han_giai_quyet < {asof}"));
-            mo_ta = "đơn quá hạn chưa giải quyết (QH12)".into();
-        }
-        let join = if office {
-            " JOIN don_vi u ON u.id = d.don_vi_id"
-        } else {
-            ""
-        };
-        return Some(TaskScope {
-            doi_tuong: "don_thu".into(),
-            mo_ta: format!("{mo_ta} của {unit}"),
-            sql: format!(
-                "SELECT d.id FROM don_thu d{join} WHERE {} ORDER BY d.id{lim}",
-                w.join(" AND ")
-            ),
-        });
-    }
-    if text.has("ky so") && text.has("quyet dinh") {
-        return Some(TaskScope {
-            doi_tuong: "quyet_dinh".into(),
-            mo_ta: format!("quyết định chưa ký số (QH16) của {unit}"),
-            sql: format!(
-                "SELECT q.id FROM quyet_dinh q JOIN viec_thi_hanh v ON v.id = q.viec_id WHERE v.ma_tinh = {} AND q.ngay_ky >= '2025-12-12' AND q.ky_so = 0 ORDER BY q.id{lim}",
-                lit(ma_tinh)
-            ),
-        });
-    }
-    let mut w = vec![if office {
-        format!("u.ma = {}", lit(unit))
-    } else {
-        format!("v.ma_tinh = {}", lit(ma_tinh))
+    let province = org::province(unit.get(1..3)?)?;
+    let key = record_list(text);
+    let metric = plan::metric(key)?;
+    let valid = prompt::sets_of(key);
+    let named: Vec<&'static str> = cues::sets(text)
+        .into_iter()
+        .filter(|s| valid.contains(s))
+        .filter(|s| rule_fits(s, linked))
+        .collect();
+    // An enforcement command acts on cases being enforced.
+    let enforce = text.has_any(&["cuong che", "don doc thi hanh"]) && key == "ds_viec";
+    let set = named
+        .iter()
+        .find(|s| s.starts_with("qh"))
+        .or_else(|| named.first())
+        .copied()
+        .unwrap_or(if enforce { "dang_thi_hanh" } else { "tat_ca" });
+    let mut in_unit = linked.clone();
+    in_unit.provinces = vec![super::link::ProvinceRef {
+        ma_tinh: province.ma_tinh,
+        old_name: None,
     }];
-    let mut joins = if office {
-        " JOIN don_vi u ON u.id = v.don_vi_id".to_owned()
-    } else {
-        String::new()
+    in_unit.office = unit.contains("-KV").then(|| unit.to_owned());
+    in_unit.mien.clear();
+    in_unit.vung.clear();
+    // Dates in a command are its deadline, not a period of the records.
+    in_unit.period = None;
+    in_unit.second_period = None;
+    in_unit.top_n = None;
+    if set == "dang_thi_hanh" && text.has_any(&["co dieu kien", "co dk"]) && !text.has("chua co") {
+        in_unit.conditions.push(catalog::Condition {
+            targets: vec![("viec_thi_hanh", "{a}.co_dieu_kien = 1".into())],
+            label: "có điều kiện thi hành".into(),
+            soft: false,
+            negated: false,
+            at: 0,
+        });
+    }
+    let plan = Plan {
+        metric: metric.key,
+        set,
+        by: "khong",
+        order: cues::order(text),
+        limit,
+        also: None,
     };
-    let mut order = "v.id".to_owned();
-    let mut group = String::new();
-    // A second selected column to order by (the executor orders a grouped query by output
-    // names only); the ids stay the first column.
-    let mut extra = String::new();
-    let mo_ta;
-    if text.has("chua co dieu kien") || text.has("chua co dk") {
-        w.push("v.trang_thai = 'chua_co_dieu_kien'".into());
-        if text.has("6 thang") || text.has("xac minh lai") {
-            let six = as_of
-                .checked_sub_months(chrono::Months::new(6))
-                .unwrap_or(as_of);
-            w.push(format!(
-                "(v.ngay_xac_minh IS NULL OR v.ngay_xac_minh < {})",
-                lit(&six.to_string())
-            ));
-            mo_ta = "việc chưa có điều kiện quá 6 tháng chưa xác minh lại (QH04)";
-        } else {
-            mo_ta = "việc chưa có điều kiện";
-        }
-    } else if postponed(text) {
-        w.push("v.trang_thai = 'hoan'".into());
-        w.push("q.loai = 'hoan'".into());
-        joins.push_str(" JOIN quyet_dinh q ON q.viec_id = v.id");
-        group = " GROUP BY v.id".into();
-        extra = ", MAX(q.ngay_ky) AS ngay_hoan".into();
-        order = "ngay_hoan, v.id".into();
-        mo_ta = "việc đang hoãn, quyết định hoãn sớm nhất trước";
-    } else if text.has_any(&[
-        "ton dong",
-        "ton",
-        "chua ket thuc",
-        "chua xong",
-        "dang giai quyet",
-    ]) {
-        w.push("v.trang_thai NOT IN ('xong','dinh_chi','uy_thac')".into());
-        if text.has_any(&["lau nhat", "cu nhat"]) {
-            order = "v.ngay_thu_ly, v.id".into();
-        }
-        mo_ta = "việc chưa kết thúc, thụ lý sớm nhất trước";
-    } else if text.has_any(&["cuong che", "co dieu kien", "dang thi hanh"]) {
-        w.push("v.trang_thai = 'dang_thi_hanh'".into());
-        if text.has("co dieu kien") {
-            w.push("v.co_dieu_kien = 1".into());
-        }
-        mo_ta = "việc đang thi hành có điều kiện";
+    let compiled = plan::compile(
+        &plan,
+        &plan::Context {
+            linked: &in_unit,
+            scope: &Scope::National,
+            as_of,
+        },
+    )
+    .ok()?;
+    let set_label = plan::SETS
+        .iter()
+        .find(|s| s.key == set && s.base == metric.base && s.key != "tat_ca")
+        .map(|s| format!(" — {}", s.label))
+        .unwrap_or_default();
+    let conditions = if compiled.applied.is_empty() {
+        String::new()
     } else {
-        mo_ta = "việc thi hành án";
-    }
-    w.extend(
-        linked
-            .conditions
-            .iter()
-            .filter_map(|c| c.render(Base::Viec)),
-    );
-    if text.has_any(&["so tien", "gia tri"])
-        && text.has_any(&["lon nhat", "cao nhat", "nhieu nhat"])
-    {
-        order = "v.so_tien_phai_thi_hanh DESC, v.id".into();
-    }
+        format!(" ({})", compiled.applied.join("; "))
+    };
     Some(TaskScope {
-        doi_tuong: "viec_thi_hanh".into(),
-        mo_ta: format!("{mo_ta} của {unit}"),
-        sql: format!(
-            "SELECT v.id{extra} FROM viec_thi_hanh v{joins} WHERE {}{group} ORDER BY {order}{lim}",
-            w.join(" AND ")
+        doi_tuong: catalog::base_table(metric.base).0.to_owned(),
+        mo_ta: format!(
+            "{}{set_label}{conditions} của {unit}",
+            metric.label.trim_start_matches("danh sách ")
         ),
+        sql: compiled.sql,
     })
+}
+
+/// Whether a rule fits the records the command names: "kê biên … chưa bán đấu giá" is not the
+/// rule "thẩm định giá … chưa đấu giá", whose steps are other measures.
+fn rule_fits(set: &str, linked: &Linked) -> bool {
+    let steps: &[&str] = match set {
+        "qh09" => &["ke_bien_tai_san", "tham_dinh_gia"],
+        "qh10" => &["tham_dinh_gia", "ban_dau_gia"],
+        _ => return true,
+    };
+    linked
+        .conditions
+        .iter()
+        .filter(|c| c.constrains("bien_phap_cuong_che", "loai"))
+        .all(|c| {
+            c.targets
+                .iter()
+                .any(|(_, p)| steps.iter().any(|s| p.contains(&format!("'{s}'"))))
+        })
 }
 
 #[cfg(test)]
@@ -502,7 +496,7 @@ mod tests {
         assert_eq!(t.han_hoan_thanh.to_string(), "2026-12-15");
         assert_eq!(
             t.scope.unwrap().sql,
-            "SELECT v.id FROM viec_thi_hanh v WHERE v.ma_tinh = '01' AND v.trang_thai NOT IN ('xong','dinh_chi','uy_thac') ORDER BY v.ngay_thu_ly, v.id LIMIT 50"
+            "SELECT v.id, v.ma_viec, ul.ten AS don_vi, v.loai_an, v.trang_thai, v.ngay_thu_ly, v.so_tien_phai_thi_hanh, v.so_tien_da_thi_hanh FROM viec_thi_hanh v JOIN don_vi ul ON ul.id = v.don_vi_id WHERE v.trang_thai NOT IN ('xong','dinh_chi','uy_thac') AND v.ma_tinh = '01' ORDER BY ngay_thu_ly ASC, id LIMIT 50"
         );
         let t = d(
             "Cục giao các tỉnh miền Tây báo cáo kết quả thu hồi tiền án tín dụng trước 31/12",
