@@ -168,6 +168,7 @@ fn reason_code(r: RefuseReason) -> &'static str {
         RefuseReason::NotInSchema => "not_in_schema",
         RefuseReason::OutOfScope => "out_of_scope",
         RefuseReason::Unclear => "unclear",
+        RefuseReason::OutOfDomain => "out_of_domain",
     }
 }
 

@@ -31,6 +31,8 @@ pub enum RefuseReason {
     NotInSchema,
     OutOfScope,
     Unclear,
+    /// Legal advice, procedures, opinions or personal matters: not a question about the data.
+    OutOfDomain,
 }
 
 fn refuse(reason: RefuseReason, message: impl Into<String>) -> Kind {
@@ -136,6 +138,51 @@ const NOT_IN_SCHEMA: &[(&str, &str)] = &[
     ("mat khau", "mật khẩu"),
 ];
 
+/// Requests for advice, procedure, legal interpretation, opinion or personal help: the
+/// assistant answers questions about the data only.
+const ADVICE: &[&str] = &[
+    "tu van",
+    "co nen",
+    "nen lam gi",
+    "nen lam the nao",
+    "lam the nao de",
+    "lam sao de",
+    "lam cach nao",
+    "thu tuc",
+    "ho so can",
+    "can giay to",
+    "theo luat",
+    "luat quy dinh",
+    "phap luat quy dinh",
+    "quy dinh cua phap luat",
+    "dieu luat",
+    "dieu bao nhieu",
+    "bo luat",
+    "nghi dinh",
+    "thong tu",
+    "co vi pham",
+    "co pham toi",
+    "co bi phat",
+    "bi phat bao nhieu",
+    "khoi kien",
+    "kien ai",
+    "luat su",
+    "cua toi bi",
+    "nha toi",
+    "vo toi",
+    "chong toi",
+    "con toi",
+    "viet giup",
+    "soan giup",
+    "soan thao",
+    "y kien cua ban",
+    "ban nghi",
+    "thoi tiet",
+    "bong da",
+    "chung khoan",
+    "gia vang",
+];
+
 /// Verbs that open a task command.
 const TASK_OPENERS: &[&str] = &[
     "giao",
@@ -182,6 +229,12 @@ pub fn classify(text: &Text, linked: &Linked, scope: &Scope) -> Kind {
         return refuse(
             RefuseReason::NotInSchema,
             format!("Không có dữ liệu về {what} trong cơ sở dữ liệu của IOC (và thông tin cá nhân không được cung cấp qua hỏi đáp)."),
+        );
+    }
+    if text.has_any(ADVICE) {
+        return refuse(
+            RefuseReason::OutOfDomain,
+            "Trợ lý chỉ trả lời câu hỏi về số liệu thi hành án dân sự trong cơ sở dữ liệu của IOC; không tư vấn pháp lý, thủ tục hay việc cá nhân. Hãy hỏi về số liệu, ví dụ \"Hà Nội có bao nhiêu việc chưa có điều kiện?\"",
         );
     }
     if let Some(own) = scope.province() {
@@ -250,6 +303,40 @@ mod tests {
             Kind::Refuse(r) => Some(r.reason),
             _ => None,
         }
+    }
+
+    #[test]
+    fn advice_and_personal_matters_are_out_of_domain() {
+        for q in [
+            "Tôi có nên khởi kiện công ty đòi nợ không?",
+            "Thủ tục yêu cầu thi hành án gồm những giấy tờ gì?",
+            "Theo luật thì người phải thi hành án không trả tiền có bị phạt không?",
+            "nha toi bi ke bien thi phai lam sao de lay lai",
+        ] {
+            let t = Text::new(q);
+            let l = link(
+                &t,
+                &Scope::National,
+                NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            );
+            assert!(
+                matches!(
+                    classify(&t, &l, &Scope::National),
+                    Kind::Refuse(Refusal {
+                        reason: RefuseReason::OutOfDomain,
+                        ..
+                    })
+                ),
+                "{q}"
+            );
+        }
+        let t = Text::new("Có bao nhiêu việc kê biên tài sản trong tháng này?");
+        let l = link(
+            &t,
+            &Scope::National,
+            NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        );
+        assert_eq!(classify(&t, &l, &Scope::National), Kind::Query);
     }
 
     #[test]
