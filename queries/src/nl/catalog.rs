@@ -634,6 +634,10 @@ impl Condition {
         if let Some((_, p)) = self.targets.iter().find(|(t, _)| *t == table) {
             return Some(p.replace("{a}", alias));
         }
+        // Words that also name a set or a metric elsewhere hold only on their own table.
+        if self.soft {
+            return None;
+        }
         for (t, p) in &self.targets {
             if *t == VIEC && case_joined {
                 return Some(p.replace("{a}", "v"));

@@ -219,7 +219,7 @@ pub const METRICS: &[Metric] = &[
 pub fn list_columns(base: Base) -> &'static [(&'static str, &'static str)] {
     match base {
         Base::Viec => &[
-            ("v.id", "id"),
+            ("v.id", "id_ban_ghi"),
             ("v.ma_viec", "ma_viec"),
             ("ul.ten", "don_vi"),
             ("v.loai_an", "loai_an"),
@@ -229,7 +229,7 @@ pub fn list_columns(base: Base) -> &'static [(&'static str, &'static str)] {
             ("v.so_tien_da_thi_hanh", "so_tien_da_thi_hanh"),
         ],
         Base::DonThu => &[
-            ("d.id", "id"),
+            ("d.id", "id_ban_ghi"),
             ("ul.ten", "don_vi"),
             ("d.loai", "loai"),
             ("d.kenh", "kenh"),
@@ -239,7 +239,7 @@ pub fn list_columns(base: Base) -> &'static [(&'static str, &'static str)] {
             ("d.ket_qua", "ket_qua"),
         ],
         Base::BienLai => &[
-            ("b.id", "id"),
+            ("b.id", "id_ban_ghi"),
             ("b.so_bien_lai", "so_bien_lai"),
             ("ul.ten", "don_vi"),
             ("b.ngay_thu", "ngay_thu"),
@@ -249,7 +249,7 @@ pub fn list_columns(base: Base) -> &'static [(&'static str, &'static str)] {
             ("b.trang_thai", "trang_thai"),
         ],
         Base::QuyetDinh => &[
-            ("q.id", "id"),
+            ("q.id", "id_ban_ghi"),
             ("q.so_quyet_dinh", "so_quyet_dinh"),
             ("v.ma_viec", "ma_viec"),
             ("q.loai", "loai"),
@@ -257,7 +257,7 @@ pub fn list_columns(base: Base) -> &'static [(&'static str, &'static str)] {
             ("q.ky_so", "ky_so"),
         ],
         Base::BienPhap => &[
-            ("k.id", "id"),
+            ("k.id", "id_ban_ghi"),
             ("v.ma_viec", "ma_viec"),
             ("k.nhom", "nhom"),
             ("k.loai", "loai"),
@@ -1453,8 +1453,9 @@ fn list_metric(
         (Some(super::link::SortKey::Newest), _, Some(date)) => q.order.push(format!("{date} DESC")),
         _ => {}
     }
-    q.order.push("id".into());
-    columns.get(1).map_or("id", |(_, a)| a).to_owned()
+    // Ties by the record id (its output name: `id` alone would name every joined table's).
+    q.order.push("id_ban_ghi".into());
+    columns.get(1).map_or("id_ban_ghi", |(_, a)| a).to_owned()
 }
 
 /// Adds the target (`chi_tieu`) of the unit the rate is about, as a second value column: the

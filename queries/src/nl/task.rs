@@ -341,7 +341,10 @@ fn record_list(text: &Text) -> &'static str {
     ];
     let at = |i: usize, noun: &str| {
         let n: Vec<&str> = noun.split(' ').collect();
-        w.get(i..i + n.len()) == Some(&n[..])
+        // "đôn đốc", "đơn vị", "đơn giản" are not petitions.
+        let other_word = noun == "don"
+            && matches!(w.get(i + 1).copied(), Some("doc" | "vi" | "gian" | "gia" | "thuan"));
+        w.get(i..i + n.len()) == Some(&n[..]) && !other_word
     };
     // The noun right after a determiner or a count is the object: "các đơn", "50 việc".
     for i in 1..w.len() {
@@ -496,7 +499,7 @@ mod tests {
         assert_eq!(t.han_hoan_thanh.to_string(), "2026-12-15");
         assert_eq!(
             t.scope.unwrap().sql,
-            "SELECT v.id, v.ma_viec, ul.ten AS don_vi, v.loai_an, v.trang_thai, v.ngay_thu_ly, v.so_tien_phai_thi_hanh, v.so_tien_da_thi_hanh FROM viec_thi_hanh v JOIN don_vi ul ON ul.id = v.don_vi_id WHERE v.trang_thai NOT IN ('xong','dinh_chi','uy_thac') AND v.ma_tinh = '01' ORDER BY ngay_thu_ly ASC, id LIMIT 50"
+            "SELECT v.id AS id_ban_ghi, v.ma_viec, ul.ten AS don_vi, v.loai_an, v.trang_thai, v.ngay_thu_ly, v.so_tien_phai_thi_hanh, v.so_tien_da_thi_hanh FROM viec_thi_hanh v JOIN don_vi ul ON ul.id = v.don_vi_id WHERE v.trang_thai NOT IN ('xong','dinh_chi','uy_thac') AND v.ma_tinh = '01' ORDER BY ngay_thu_ly ASC, id_ban_ghi LIMIT 50"
         );
         let t = d(
             "Cục giao các tỉnh miền Tây báo cáo kết quả thu hồi tiền án tín dụng trước 31/12",
