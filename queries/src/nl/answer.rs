@@ -381,6 +381,7 @@ mod tests {
             order,
             limit: None,
             also: None,
+            by2: "khong",
         }
     }
 

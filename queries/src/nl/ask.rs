@@ -462,7 +462,7 @@ fn answer_query(
             Err(e) => return Answer::refuse("model_unavailable", e.to_string()),
         };
         let plan_line = plan_line(&values);
-        let Some(plan) = PlanGrammar::plan(&values) else {
+        let Some(plan) = PlanGrammar::plan(&values).map(|p| grammar.with_second_dim(p)) else {
             last_error = format!("kế hoạch không hợp lệ: {plan_line}");
             turn = repair_turn(&q.text.nfc, q.linked, &grammar, &last_error);
             continue;

@@ -155,6 +155,15 @@ pub const VOCAB: &[Vocab] = &[
         &[],
         "đã xác minh điều kiện",
     ),
+    // can_bo.chuc_vu
+    v(
+        &[("can_bo", "{a}.chuc_vu IN ('lanh_dao_bo','cuc_truong','pho_cuc_truong','truong_tha_tinh','pho_truong_tha_tinh','truong_phong','pho_truong_phong')")],
+        &["chuc vu lanh dao", "giu chuc vu lanh dao", "lanh dao quan ly", "can bo lanh dao", "la lanh dao"],
+        &[],
+        "giữ chức vụ lãnh đạo",
+    ),
+    v(&[("can_bo", "{a}.chuc_vu = 'tham_tra_vien'")], &["tham tra vien"], &[], "thẩm tra viên"),
+    v(&[("can_bo", "{a}.chuc_vu IN ('thu_ky','ke_toan','thu_quy','van_thu')")], &["thu ky", "ke toan", "thu quy", "van thu"], &[], "thư ký, kế toán, thủ quỹ, văn thư"),
     // duong_su.loai (the party's role is read from the words before it: see `party_role`)
     v(
         &[(DUONG_SU, "{a}.loai = 'to_chuc_tin_dung'")],

@@ -76,6 +76,7 @@ mod tests {
             order: "khong",
             limit: None,
             also: None,
+            by2: "khong",
         };
         let compiled = compile(
             &plan,

@@ -438,6 +438,18 @@ const DIM_CUES: &[(&str, &[&str])] = &[
         &["loai bien phap", "tung bien phap", "theo loai"],
     ),
     ("loai_quyet_dinh", &["loai quyet dinh", "theo loai"]),
+    (
+        "hinh_thuc",
+        &[
+            "hinh thuc",
+            "chu dong va theo yeu cau",
+            "chu dong hay theo yeu cau",
+        ],
+    ),
+    (
+        "loai_hanh_dong",
+        &["loai cong viec", "loai nhiem vu", "theo loai", "tung loai"],
+    ),
 ];
 
 /// How strongly `text` matches one cue: the length of the matched phrase (0 when absent).
@@ -561,6 +573,26 @@ pub fn metrics_for_dims(
         out.retain(|(m, _)| *m != list);
         out.insert(0, (list, usize::MAX / 2));
     }
+    // A rule of another table decides what is counted: "đơn … quá 10 ngày chưa thụ lý" counts
+    // petitions (QH14), though "thụ lý" is also a word about cases.
+    if let Some(base) = sets(text)
+        .iter()
+        .find(|s| s.starts_with("qh"))
+        .and_then(|s| super::plan::SETS.iter().find(|x| x.key == *s))
+        .map(|x| x.base)
+    {
+        let of_base = |m: &str| super::plan::metric(m).is_some_and(|x| x.base == base);
+        if out.iter().any(|(m, _)| of_base(m)) {
+            out.sort_by_key(|(m, _)| !of_base(m));
+        }
+    }
+    // "bao nhiêu tỷ", "tổng tiền": a money metric before a count.
+    if asks_money(text) {
+        let money = |m: &str| super::plan::metric(m).is_some_and(|x| x.unit == "tỷ đồng");
+        if out.iter().any(|(m, _)| money(m)) && !asks_two(text) {
+            out.sort_by_key(|(m, _)| !money(m));
+        }
+    }
     let counted = match dims.first() {
         Some(&"chv") => &["so_chv", "so_can_bo"][..],
         Some(&"phong_kv") => &["so_phong_kv"][..],
@@ -666,6 +698,12 @@ pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
             "loai_bien_phap",
         ),
         (linked.values_of("quyet_dinh", "loai"), "loai_quyet_dinh"),
+        (linked.values_of("viec_thi_hanh", "hinh_thuc"), "hinh_thuc"),
+        (
+            linked.values_of("nhiem_vu", "loai_hanh_dong"),
+            "loai_hanh_dong",
+        ),
+        (linked.provinces.len(), "tinh"),
     ] {
         if many > 1 {
             out.retain(|d| *d != dim);
@@ -693,6 +731,53 @@ pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
     out
 }
 
+/// The dimensions the question names with a grouping word ("theo loại án", "từng tháng",
+/// "chia theo kênh", "mỗi tỉnh") or by naming several of their values, in the order of
+/// [`dims`]: the candidates for a second grouping dimension.
+pub fn explicit_dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
+    let grouping = |cue: &str| {
+        cue.starts_with("theo ")
+            || cue.starts_with("tung ")
+            || cue.starts_with("moi ")
+            || cue.starts_with("cac ")
+            || cue.starts_with("hang ")
+            || cue.starts_with("chia ")
+    };
+    dims(text, linked)
+        .into_iter()
+        .filter(|d| {
+            let several = match *d {
+                "mien" => linked.mien.len() > 1,
+                "vung" => linked.vung.len() > 1,
+                "tinh" => linked.provinces.len() > 1,
+                "kenh" => linked.values_of("don_thu", "kenh") > 1,
+                "kenh_gui" => linked.values_of("bien_lai", "kenh_gui") > 1,
+                "hinh_thuc" => linked.values_of("viec_thi_hanh", "hinh_thuc") > 1,
+                "loai_an" => linked.values_of("viec_thi_hanh", "loai_an") > 1,
+                _ => false,
+            };
+            several
+                || DIM_CUES
+                    .iter()
+                    .any(|(k, cues)| k == d && cues.iter().any(|c| grouping(c) && text.has(c)))
+        })
+        .collect()
+}
+
+/// Whether the question asks for money ("bao nhiêu tỷ", "bao nhiêu tiền", "(tỷ đồng)").
+pub fn asks_money(text: &Text) -> bool {
+    text.has_any(&[
+        "bao nhieu ty",
+        "bao nhieu trieu",
+        "bao nhieu tien",
+        "bao nhieu dong",
+        "tong tien",
+        "ty dong",
+        "trieu dong",
+        "so tien",
+    ])
+}
+
 /// Whether the question asks for two figures at once ("có bao nhiêu việc …, và còn phải thu
 /// bao nhiêu tỷ đồng?", "số việc và tổng số tiền …").
 pub fn asks_two(text: &Text) -> bool {
@@ -706,6 +791,12 @@ pub fn asks_two(text: &Text) -> bool {
                 "kem so tien",
                 "va gia tri",
                 "va tong so tien",
+                "cho ca so",
+                "kem ca so",
+                "va ca so",
+                "kem theo so",
+                "voi tong so tien",
+                "va so tien con",
             ]))
 }
 
@@ -744,7 +835,9 @@ pub fn limit(text: &Text, linked: &Linked) -> Option<u32> {
     }
     let superlative = superlative(text);
     let which = text.has_any(&["nao", "dau", "ai"]);
-    (superlative && which).then_some(1)
+    // "… nào … nhất? Liệt kê tất cả": every row, ranked.
+    let all = text.has_any(&["tat ca", "liet ke", "toan bo", "day du"]);
+    (superlative && which && !all).then_some(1)
 }
 
 #[cfg(test)]

@@ -255,6 +255,8 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
         period: time::resolve(text, as_of),
         ..Linked::default()
     };
+    // Leadership positions before "lãnh đạo" is set aside below.
+    link_vocab(&mut words, &mut out, |p| p.contains("lanh dao"));
     // Phrases that contain other entities' words, removed first.
     for phrase in [
         "thi hanh an dan su",
@@ -281,7 +283,7 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
         out.period = Some(first);
         out.second_period = Some(second);
     }
-    link_vocab(&mut words, &mut out);
+    link_vocab(&mut words, &mut out, |_| true);
     link_thresholds(text, &mut out);
     out.top_n = link_top_n(text);
     out.part = link_part(text);
@@ -497,11 +499,12 @@ fn link_office(text: &Text, words: &mut Words<'_>, scope: &Scope, out: &mut Link
 /// Values of the catalog ([`VOCAB`]), longest phrase first over the whole catalog, each word
 /// used once. A party kind takes the role named just before it ("người phải thi hành án là
 /// doanh nghiệp"), else its usual one.
-fn link_vocab(words: &mut Words<'_>, out: &mut Linked) {
+fn link_vocab(words: &mut Words<'_>, out: &mut Linked, which: impl Fn(&str) -> bool) {
     let mut phrases: Vec<(&str, usize)> = VOCAB
         .iter()
         .enumerate()
         .flat_map(|(i, e)| e.phrases.iter().map(move |p| (*p, i)))
+        .filter(|(p, _)| which(p))
         .collect();
     phrases.sort_by_key(|(p, _)| std::cmp::Reverse(p.split(' ').count()));
     let mut hits: Vec<(usize, usize)> = Vec::new();
@@ -511,7 +514,7 @@ fn link_vocab(words: &mut Words<'_>, out: &mut Linked) {
         }
     }
     for (i, e) in VOCAB.iter().enumerate() {
-        for abbr in e.upper {
+        for abbr in e.upper.iter().filter(|a| which(a)) {
             while let Some(at) = words.take_upper(abbr) {
                 hits.push((at, i));
             }
@@ -645,18 +648,20 @@ fn link_thresholds(text: &Text, out: &mut Linked) {
             });
             continue;
         }
-        let cue = measure_before(&w, i);
+        let cued = measures_before(&w, i);
+        let cue = cued.first().copied();
         #[allow(clippy::cast_possible_truncation)]
         match (money, percent, cue) {
             (Some(unit), _, Some(m)) if m.kind != Quantity::Percent => {
                 let label = format!("{} {}", m.label, words_label);
-                out.conditions.push(catalog::threshold(
-                    m,
-                    op,
-                    (n * unit).round() as i64,
-                    label,
-                    i,
-                ));
+                let value = (n * unit).round() as i64;
+                let mut c = catalog::threshold(m, op, value, label, i);
+                c.targets = cued
+                    .iter()
+                    .filter(|x| x.kind == m.kind)
+                    .map(|x| (x.table, format!("{} {op} {value}", x.expr)))
+                    .collect();
+                out.conditions.push(c);
             }
             (Some(unit), _, None) => {
                 let dong = (n * unit).round() as i64;
@@ -690,11 +695,12 @@ fn link_thresholds(text: &Text, out: &mut Linked) {
     }
 }
 
-/// The numeric attribute whose cue ends nearest before word `i` (within the clause: at most
-/// ten words back).
-fn measure_before(w: &[&str], i: usize) -> Option<&'static catalog::Measure> {
+/// The numeric attributes whose cue ends nearest before word `i` (within the clause: at most
+/// ten words back). One cue may name several ("số tiền": of a case, of a receipt): the base's
+/// own is taken when the condition is placed.
+fn measures_before(w: &[&str], i: usize) -> Vec<&'static catalog::Measure> {
     let window = &w[i.saturating_sub(10)..i];
-    MEASURES
+    let found: Vec<(usize, usize, &'static catalog::Measure)> = MEASURES
         .iter()
         .flat_map(|m| m.cues.iter().map(move |c| (m, *c)))
         .filter_map(|(m, c)| {
@@ -705,8 +711,13 @@ fn measure_before(w: &[&str], i: usize) -> Option<&'static catalog::Measure> {
                 .find(|&end| window[end - cue.len()..end] == cue[..])
                 .map(|end| (end, cue.len(), m))
         })
-        .max_by_key(|(end, len, _)| (*end, *len))
+        .collect();
+    let best = found.iter().map(|(end, len, _)| (*end, *len)).max();
+    found
+        .into_iter()
+        .filter(|(end, len, _)| Some((*end, *len)) == best)
         .map(|(_, _, m)| m)
+        .collect()
 }
 
 /// The marker of a part: "trong đó", "chiếm … phần trăm", "bao nhiêu phần trăm", "tỷ lệ".

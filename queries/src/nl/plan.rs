@@ -416,6 +416,8 @@ pub const DIMS: &[(&str, &str)] = &[
     ("loai_an", "theo loại án"),
     ("trang_thai", "theo trạng thái việc"),
     ("co_dieu_kien", "có điều kiện / chưa có điều kiện"),
+    ("hinh_thuc", "theo hình thức (chủ động / theo yêu cầu)"),
+    ("loai_hanh_dong", "theo loại nhiệm vụ"),
     ("thang", "theo tháng"),
     ("quy", "theo quý"),
     ("loai_don", "theo loại đơn"),
@@ -440,6 +442,9 @@ pub struct Plan {
     /// A second figure over the same rows ("bao nhiêu việc …, và còn phải thu bao nhiêu tỷ
     /// đồng?"): a count or a sum of the same base, see [`second_value_metrics`].
     pub also: Option<&'static str>,
+    /// A second grouping dimension the question names explicitly ("theo loại án và hình
+    /// thức"), `khong` otherwise. Not a slot of the model's line: taken from the words.
+    pub by2: &'static str,
 }
 
 /// Metrics that can be a plan's second value: plain counts and sums, which add a column to the
@@ -521,6 +526,7 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
             "loai_an",
             "trang_thai",
             "co_dieu_kien",
+            "hinh_thuc",
             "thang",
             "quy",
         ],
@@ -529,7 +535,8 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
         Base::QuyetDinh => &["loai_quyet_dinh", "thang", "quy"],
         Base::BienPhap => &["loai_bien_phap", "thang", "quy"],
         Base::CanBo | Base::DonVi => &["phong_kv"],
-        Base::Tinh | Base::ChiTieu | Base::NhiemVu => &[],
+        Base::NhiemVu => &["loai_hanh_dong"],
+        Base::Tinh | Base::ChiTieu => &[],
     };
     let geo: &[&str] = match metric.base {
         _ if metric.key.starts_with("ds_") && metric.key != "ds_nhiem_vu" => &["khong"],
@@ -864,6 +871,26 @@ fn compile_one(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         date_col.as_deref(),
         &value_column,
     );
+    if plan.by2 != "khong" && plan.by2 != plan.by && dims_for(metric).contains(&plan.by2) {
+        let second = Plan {
+            by: plan.by2,
+            ..plan.clone()
+        };
+        apply_dim(
+            metric,
+            &second,
+            &cols,
+            &mut q,
+            date_col.as_deref(),
+            &value_column,
+        );
+        let mut seen = Vec::new();
+        q.order.retain(|o| {
+            let new = !seen.contains(o);
+            seen.push(o.clone());
+            new
+        });
+    }
     if let Some(n) = plan.limit {
         q.limit = Some(n);
     }
@@ -1793,6 +1820,8 @@ fn apply_dim(
                 "loai_an" => "v.loai_an",
                 "trang_thai" => "v.trang_thai",
                 "co_dieu_kien" => "v.co_dieu_kien",
+                "hinh_thuc" => "v.hinh_thuc",
+                "loai_hanh_dong" => "n.loai_hanh_dong",
                 "loai_don" => "d.loai",
                 "kenh" => "d.kenh",
                 "kenh_gui" => "b.kenh_gui",
@@ -1851,6 +1880,7 @@ mod tests {
             order,
             limit,
             also: None,
+            by2: "khong",
         }
     }
 

@@ -30,6 +30,11 @@ pub struct PlanGrammar {
     /// The question's words name a metric (otherwise every metric is offered: the plan may
     /// not express the question).
     pub cued: bool,
+    /// Dimensions named with a grouping word or by several values: a second grouping
+    /// dimension is taken from them ([`PlanGrammar::with_second_dim`]).
+    pub explicit_dims: Vec<&'static str>,
+    /// The question asks for money: money metrics may be the second figure.
+    pub money: bool,
 }
 
 /// Case sets a metric may take (rates and derived metrics fix their own population).
@@ -67,10 +72,31 @@ impl PlanGrammar {
             } else {
                 order
             },
+            explicit_dims: cues::explicit_dims(text, linked),
             dims,
             second: cues::asks_two(text),
             cued,
+            money: cues::asks_money(text),
         }
+    }
+
+    /// `plan` with the second dimension the question names, if it groups by one already and
+    /// names another valid for the metric.
+    pub fn with_second_dim(&self, plan: Plan) -> Plan {
+        let Some(m) = metric(plan.metric) else {
+            return plan;
+        };
+        if plan.by == "khong" {
+            return plan;
+        }
+        let valid = dims_for(m);
+        let by2 = self
+            .explicit_dims
+            .iter()
+            .find(|d| **d != plan.by && valid.contains(d) && !geo_pair(plan.by, d))
+            .copied()
+            .unwrap_or("khong");
+        Plan { by2, ..plan }
     }
 
     fn second_for_metric(&self, metric_key: &str) -> Vec<String> {
@@ -78,10 +104,20 @@ impl PlanGrammar {
             return Vec::new();
         };
         let valid = second_value_metrics(first);
-        self.metrics
+        let cued: Vec<String> = self
+            .metrics
             .iter()
             .filter(|m| valid.contains(&m.as_str()))
             .cloned()
+            .collect();
+        if !cued.is_empty() || !self.money {
+            return cued;
+        }
+        // "… và tổng tiền bao nhiêu tỷ": the money figures of the same rows.
+        valid
+            .iter()
+            .filter(|k| metric(k).is_some_and(|x| x.unit == "tỷ đồng"))
+            .map(|k| (*k).to_owned())
             .collect()
     }
 
@@ -197,8 +233,15 @@ impl PlanGrammar {
             order,
             limit: limit.parse().ok(),
             also,
+            by2: "khong",
         })
     }
+}
+
+/// Two places of one hierarchy ("tỉnh" and "miền") are not two dimensions of a breakdown.
+fn geo_pair(a: &str, b: &str) -> bool {
+    let geo = ["tinh", "mien", "vung", "phong_kv"];
+    geo.contains(&a) && geo.contains(&b)
 }
 
 /// The system prompt: task, names of the semantic layer, rules.

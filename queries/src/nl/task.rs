@@ -343,7 +343,10 @@ fn record_list(text: &Text) -> &'static str {
         let n: Vec<&str> = noun.split(' ').collect();
         // "đôn đốc", "đơn vị", "đơn giản" are not petitions.
         let other_word = noun == "don"
-            && matches!(w.get(i + 1).copied(), Some("doc" | "vi" | "gian" | "gia" | "thuan"));
+            && matches!(
+                w.get(i + 1).copied(),
+                Some("doc" | "vi" | "gian" | "gia" | "thuan")
+            );
         w.get(i..i + n.len()) == Some(&n[..]) && !other_word
     };
     // The noun right after a determiner or a count is the object: "các đơn", "50 việc".
@@ -421,6 +424,7 @@ pub fn scope_for(
         order: cues::order(text),
         limit,
         also: None,
+        by2: "khong",
     };
     let compiled = plan::compile(
         &plan,
