@@ -219,7 +219,13 @@ pub fn classify(text: &Text, linked: &Linked, scope: &Scope) -> Kind {
     let opener = TASK_OPENERS.iter().any(|o| {
         text.folded.starts_with(&format!("{o} ")) || text.folded.starts_with(&format!("cuc {o} "))
     });
-    if text.has_any(WRITE) && !opener {
+    // An order to change a record ("Hủy giúp tôi biên lai …", "Xóa việc …").
+    let imperative = ["huy", "xoa", "sua", "them", "nhap"].iter().any(|v| {
+        text.folded.starts_with(&format!("{v} "))
+            || text.has(&format!("{v} giup"))
+            || text.has(&format!("hay {v}"))
+    });
+    if (text.has_any(WRITE) || imperative) && !opener {
         return refuse(
             RefuseReason::WriteRequest,
             "Trợ lý hỏi đáp chỉ đọc dữ liệu, không thêm, sửa hay xóa. Việc cập nhật hồ sơ thực hiện trong phân hệ quản lý việc thi hành án.",

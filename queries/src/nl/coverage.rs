@@ -113,7 +113,14 @@ mod tests {
             "khong"
         )
         .is_empty());
-        // Two periods side by side.
+        // A province against the country, two periods side by side.
+        assert!(gaps_of(
+            "Tỷ lệ thi hành xong về việc của Hà Nội so với cả nước",
+            "ty_le_xong_viec",
+            "tat_ca",
+            "khong"
+        )
+        .is_empty());
         assert!(gaps_of(
             "Số việc thụ lý tháng này so với tháng trước",
             "so_viec",
@@ -133,14 +140,14 @@ mod tests {
             "khong",
         );
         assert_eq!(g.len(), 1, "{g:?}");
-        // A comparison the plan cannot make (a province against the country).
+        // A comparison the plan cannot make (two periods of a breakdown).
         let g = gaps_of(
-            "Tỷ lệ thi hành xong về việc của Hà Nội so với cả nước",
-            "ty_le_xong_viec",
+            "Số việc thụ lý tháng này so với tháng trước theo từng tỉnh",
+            "so_viec",
             "tat_ca",
-            "khong",
+            "tinh",
         );
-        assert!(g.iter().any(|x| x.contains("so sánh")), "{g:?}");
+        assert!(g.iter().any(|x| x.contains("kỳ thứ hai")), "{g:?}");
         // A list answered with a count.
         let g = gaps_of(
             "Danh sách các việc chưa có điều kiện ở Huế",

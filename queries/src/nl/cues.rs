@@ -645,6 +645,25 @@ pub fn postponed(text: &Text) -> bool {
     })
 }
 
+/// Where each case set's cue phrases occur: `(set, first word, word count)`. A value named
+/// inside the words of the chosen set ("chờ ra quyết định thi hành án") is the set's, not a
+/// condition of its own.
+pub fn set_spans(text: &Text) -> Vec<(&'static str, usize, usize)> {
+    let w = text.words();
+    let mut out = Vec::new();
+    for (set, cues) in SET_CUES {
+        for cue in cues.iter().flat_map(|c| c.split('+')) {
+            let p: Vec<&str> = cue.split(' ').collect();
+            for i in 0..w.len() {
+                if w.get(i..i + p.len()) == Some(&p[..]) {
+                    out.push((*set, i, p.len()));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The dimension named by the counted noun of a ranking: "5 tỉnh", "top 10 chấp hành viên",
 /// "10 phòng khu vực".
 fn ranked_noun(text: &Text, linked: &Linked) -> Option<&'static str> {

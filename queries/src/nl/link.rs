@@ -125,12 +125,17 @@ pub struct Linked {
     /// A part of the rows the question asks about besides them: "trong đó bao nhiêu …" (a
     /// subset), "… chiếm bao nhiêu phần trăm" (a share).
     pub part: Option<PartMarker>,
+    /// Where the case sets' cue phrases are ([`super::cues::set_spans`]).
+    pub set_spans: Vec<(&'static str, usize, usize)>,
     /// What a ranked list of records is ranked by ("số tiền lớn nhất", "lâu nhất").
     pub sort: Option<SortKey>,
     /// "tỉnh mình", "đơn vị tôi": the caller's own province.
     pub own_unit: bool,
     /// "cả nước", "toàn quốc".
     pub whole_country: bool,
+    /// A unit compared with the whole country ("Nghệ An so với cả nước", "cao hơn hay thấp
+    /// hơn mức chung của cả nước").
+    pub compare_country: bool,
     /// "so với chỉ tiêu": the answer adds the unit's target.
     pub wants_target: bool,
     /// Facts the answer must state (old province names, informal regions).
@@ -287,6 +292,7 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     link_thresholds(text, &mut out);
     out.top_n = link_top_n(text);
     out.part = link_part(text);
+    out.set_spans = super::cues::set_spans(text);
     out.sort = if text.has_any(&["lau nhat", "cu nhat", "som nhat", "ton lau", "keo dai nhat"]) {
         Some(SortKey::Oldest)
     } else if text.has_any(&["moi nhat", "gan day nhat", "gan nhat"]) {
@@ -317,6 +323,19 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     ]);
     out.wants_target = text.has_any(&["chi tieu", "ke hoach duoc giao"]);
     out.whole_country = text.has_any(&["ca nuoc", "toan quoc", "toan nganh", "ca nganh"]);
+    out.compare_country = out.whole_country
+        && (!out.provinces.is_empty() || out.own_unit)
+        && text.has_any(&[
+            "so voi",
+            "so sanh",
+            "cao hon",
+            "thap hon",
+            "muc chung",
+            "binh quan chung",
+            "trung binh chung",
+            "chenh lech",
+            "ca hai",
+        ]);
     out
 }
 

@@ -729,50 +729,95 @@ struct Cols {
 /// [`PlanError`] when the plan combines names that do not fit (the model is constrained not to,
 /// but the plan may also come from elsewhere).
 pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
-    let Some(second) = &cx.linked.second_period else {
-        return compile_one(plan, cx);
-    };
-    let mut first_only = cx.linked.clone();
-    first_only.second_period = None;
-    let first = compile_one(
-        plan,
-        &Context {
-            linked: &first_only,
-            ..*cx
-        },
-    )?;
-    let comparable = plan.by == "khong"
-        && !plan.metric.starts_with("ds_")
-        && !first.sql.starts_with("WITH")
-        && first.described.is_empty();
-    if !comparable {
-        return Ok(first);
+    let l = cx.linked;
+    let one_figure = plan.by == "khong" && !plan.metric.starts_with("ds_");
+    // Two periods side by side ("so với cùng kỳ năm trước").
+    if let (Some(second), true) = (&l.second_period, one_figure) {
+        let mut first = l.clone();
+        first.second_period = None;
+        let mut other = first.clone();
+        other.period = Some(second.clone());
+        let first_label = l
+            .period
+            .as_ref()
+            .map(|p| p.label.clone())
+            .unwrap_or_default();
+        return side_by_side(
+            plan,
+            cx,
+            (&first, first_label),
+            (&other, second.label.clone()),
+        );
     }
-    let mut second_only = first_only.clone();
-    second_only.period = Some(second.clone());
-    let other = compile_one(
+    // A province against the country ("Nghệ An so với cả nước"): only a national scope sees
+    // the country's rows.
+    if l.compare_country && one_figure && cx.scope.province().is_none() && l.provinces.len() == 1 {
+        let mut country = l.clone();
+        country.provinces.clear();
+        country.office = None;
+        let place = crate::org::province(l.provinces[0].ma_tinh).map_or("", |p| p.ten);
+        return side_by_side(
+            plan,
+            cx,
+            (l, place.to_owned()),
+            (&country, "cả nước".into()),
+        );
+    }
+    let mut one = l.clone();
+    one.second_period = None;
+    compile_one(
         plan,
         &Context {
-            linked: &second_only,
+            linked: &one,
+            ..*cx
+        },
+    )
+}
+
+/// One figure computed twice (two periods, a unit and the country), side by side with the
+/// difference; the plain figure when either SQL cannot be nested.
+fn side_by_side(
+    plan: &Plan,
+    cx: &Context<'_>,
+    (first, first_label): (&Linked, String),
+    (second, second_label): (&Linked, String),
+) -> Result<Compiled, PlanError> {
+    let a = compile_one(
+        plan,
+        &Context {
+            linked: first,
             ..*cx
         },
     )?;
-    let v = &first.value_column;
-    let first_label = first.period_label.clone().unwrap_or_default();
+    if a.sql.starts_with("WITH") || !a.described.is_empty() {
+        return Ok(a);
+    }
+    let b = compile_one(
+        plan,
+        &Context {
+            linked: second,
+            ..*cx
+        },
+    )?;
+    let v = &a.value_column;
+    let label = format!("{first_label} so với {second_label}");
     Ok(Compiled {
         sql: format!(
             "WITH a AS ({}), b AS ({}) SELECT a.{v} AS ky_nay, b.{v} AS ky_so_sanh, a.{v} - b.{v} AS chenh_lech FROM a CROSS JOIN b",
-            first.sql, other.sql
+            a.sql, b.sql
         ),
         value_column: "ky_nay".into(),
         described: vec![
-            ("ky_nay".into(), first_label.clone()),
-            ("ky_so_sanh".into(), second.label.clone()),
+            ("ky_nay".into(), first_label),
+            ("ky_so_sanh".into(), second_label),
             ("chenh_lech".into(), "chênh lệch".into()),
         ],
         compared: true,
-        period_label: Some(format!("{first_label} so với {}", second.label)),
-        ..first
+        period_label: Some(match (&a.period_label, first.second_period.is_none() && second.period != first.period) {
+            (Some(p), false) => p.clone(),
+            _ => label,
+        }),
+        ..a
     })
 }
 
@@ -841,7 +886,7 @@ fn compile_one(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
     }
     apply_filters(metric, &cols, &mut q, cx);
     let (applied, mut not_applied, part) =
-        apply_conditions(metric, &mut q, cx, date_col.as_deref());
+        apply_conditions(metric, plan.set, &mut q, cx, date_col.as_deref());
     let mut described = Vec::new();
     let value_column = match (part, simple_parts(metric.key)) {
         (Some(part), Some((summed, name))) if !part.preds.is_empty() => {
@@ -1588,6 +1633,7 @@ fn age_cut(as_of: NaiveDate, d: &Duration) -> (&'static str, String) {
 /// a rule's SQL) is taken as said; one no join path reaches is returned as not applied.
 fn apply_conditions(
     metric: &Metric,
+    set: &str,
     q: &mut Q,
     cx: &Context<'_>,
     date_col: Option<&str>,
@@ -1612,6 +1658,13 @@ fn apply_conditions(
     // Same column named twice ("qua mã QR và qua VNeID"): one OR of the values.
     let mut by_column: Vec<(String, Vec<String>, Vec<String>, usize)> = Vec::new();
     for c in &l.conditions {
+        let in_set_words = l
+            .set_spans
+            .iter()
+            .any(|(s, from, n)| *s == set && (*from..from + n).contains(&c.at));
+        if in_set_words {
+            continue;
+        }
         let Some(mut pred) = c.render(metric.base) else {
             if !c.soft {
                 not_applied.push(c.label.clone());

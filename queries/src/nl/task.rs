@@ -336,6 +336,8 @@ fn record_list(text: &Text) -> &'static str {
         ("to cao", "ds_don"),
         ("kien nghi", "ds_don"),
         ("don", "ds_don"),
+        ("tai san", "ds_bien_phap"),
+        ("bien phap", "ds_bien_phap"),
         ("ho so", "ds_viec"),
         ("viec", "ds_viec"),
     ];
@@ -404,8 +406,9 @@ pub fn scope_for(
     in_unit.office = unit.contains("-KV").then(|| unit.to_owned());
     in_unit.mien.clear();
     in_unit.vung.clear();
-    // Dates in a command are its deadline, not a period of the records.
-    in_unit.period = None;
+    // A period already past describes the records ("biên lai hủy trong tháng 10"); a later
+    // one is the deadline ("trong tháng 12").
+    in_unit.period = linked.period.clone().filter(|p| p.to <= as_of);
     in_unit.second_period = None;
     in_unit.top_n = None;
     if set == "dang_thi_hanh" && text.has_any(&["co dieu kien", "co dk"]) && !text.has("chua co") {
