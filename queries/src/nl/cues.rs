@@ -85,6 +85,32 @@ const METRIC_CUES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "so_ngay_tb_don",
+        &[
+            "thoi gian giai quyet don",
+            "giai quyet don+trung binh",
+            "don+bao nhieu ngay",
+            "don+trung binh+ngay",
+        ],
+    ),
+    (
+        "tien_do_tb",
+        &[
+            "tien do trung binh",
+            "tien do binh quan",
+            "trung binh+tien do",
+        ],
+    ),
+    (
+        "so_tien_tb",
+        &[
+            "so tien trung binh",
+            "so tien binh quan",
+            "binh quan moi viec+tien",
+            "trung binh moi viec+tien",
+        ],
+    ),
+    (
         "binh_quan_chv",
         &[
             "binh quan+chap hanh vien",

@@ -22,6 +22,82 @@ pub struct ProvinceRef {
     pub old_name: Option<String>,
 }
 
+/// The dates a duration runs between, on one base table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub base: super::plan::Base,
+    pub start: &'static str,
+    pub end: &'static str,
+    /// Counted in working days (the calendar's `stt_ngay_lam_viec`).
+    pub working: bool,
+}
+
+/// Steps of a case or a petition and their dates, longest phrase first.
+const STEPS: &[(&str, super::plan::Base, &str)] = &[
+    (
+        "ra quyet dinh thi hanh an",
+        super::plan::Base::Viec,
+        "v.ngay_ra_quyet_dinh",
+    ),
+    (
+        "ra quyet dinh",
+        super::plan::Base::Viec,
+        "v.ngay_ra_quyet_dinh",
+    ),
+    ("xac minh", super::plan::Base::Viec, "v.ngay_xac_minh"),
+    ("thi hanh xong", super::plan::Base::Viec, "v.ngay_ket_thuc"),
+    ("ket thuc", super::plan::Base::Viec, "v.ngay_ket_thuc"),
+    ("thu ly", super::plan::Base::Viec, "v.ngay_thu_ly"),
+    ("giai quyet", super::plan::Base::DonThu, "d.ngay_giai_quyet"),
+    ("nhan don", super::plan::Base::DonThu, "d.ngay_nhan"),
+    ("tiep nhan", super::plan::Base::DonThu, "d.ngay_nhan"),
+    ("nhan", super::plan::Base::DonThu, "d.ngay_nhan"),
+];
+
+/// "từ <bước> đến (khi) <bước>", "… để <bước>", "… đến khi <bước>": the steps a duration runs
+/// between (the first step of the record when only the end is named), and whether it is
+/// counted in working days.
+fn link_span(text: &Text) -> Option<Span> {
+    if !text.has_any(&[
+        "trung binh",
+        "binh quan",
+        "bao nhieu ngay",
+        "bao lau",
+        "so ngay",
+    ]) {
+        return None;
+    }
+    let f = &text.folded;
+    let step_after = |marker: &str| -> Option<(super::plan::Base, &'static str)> {
+        let at = super::normalize::find_words(f, marker)? + marker.len();
+        let rest = f[at..].trim_start();
+        let rest = rest
+            .strip_prefix("khi ")
+            .or_else(|| rest.strip_prefix("luc "))
+            .unwrap_or(rest);
+        STEPS
+            .iter()
+            .find(|(p, _, _)| rest.starts_with(p))
+            .map(|(_, b, c)| (*b, *c))
+    };
+    let end = ["den", "de", "toi"].iter().find_map(|m| step_after(m))?;
+    let start = step_after("tu").filter(|(b, _)| *b == end.0);
+    let start = start.map_or(
+        if end.0 == super::plan::Base::DonThu {
+            "d.ngay_nhan"
+        } else {
+            "v.ngay_thu_ly"
+        },
+        |(_, c)| c,
+    );
+    (start != end.1).then_some(Span {
+        base: end.0,
+        start,
+        end: end.1,
+        working: text.has("ngay lam viec"),
+    })
+}
+
 /// Where a question names a part of its rows, and whether it asks for its share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartMarker {
@@ -125,6 +201,9 @@ pub struct Linked {
     /// A part of the rows the question asks about besides them: "trong đó bao nhiêu …" (a
     /// subset), "… chiếm bao nhiêu phần trăm" (a share).
     pub part: Option<PartMarker>,
+    /// The two steps a duration is measured between ("từ thụ lý đến khi ra quyết định", "mất
+    /// bao nhiêu ngày làm việc để ra quyết định").
+    pub span: Option<Span>,
     /// Where the case sets' cue phrases are ([`super::cues::set_spans`]).
     pub set_spans: Vec<(&'static str, usize, usize)>,
     /// What a ranked list of records is ranked by ("số tiền lớn nhất", "lâu nhất").
@@ -293,6 +372,7 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     out.top_n = link_top_n(text);
     out.part = link_part(text);
     out.set_spans = super::cues::set_spans(text);
+    out.span = link_span(text);
     out.sort = if text.has_any(&["lau nhat", "cu nhat", "som nhat", "ton lau", "keo dai nhat"]) {
         Some(SortKey::Oldest)
     } else if text.has_any(&["moi nhat", "gan day nhat", "gan nhat"]) {

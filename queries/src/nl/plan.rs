@@ -202,6 +202,24 @@ pub const METRICS: &[Metric] = &[
         "danh sách nhiệm vụ (tên, đơn vị, hạn)",
         "",
     ),
+    m(
+        "so_ngay_tb_don",
+        Base::DonThu,
+        "thời gian giải quyết đơn trung bình",
+        "ngày",
+    ),
+    m(
+        "tien_do_tb",
+        Base::NhiemVu,
+        "tiến độ trung bình của nhiệm vụ",
+        "%",
+    ),
+    m(
+        "so_tien_tb",
+        Base::Viec,
+        "số tiền phải thi hành bình quân mỗi việc",
+        "triệu đồng",
+    ),
     m("ds_viec", Base::Viec, "danh sách việc thi hành án", ""),
     m("ds_don", Base::DonThu, "danh sách đơn thư", ""),
     m("ds_bien_lai", Base::BienLai, "danh sách biên lai", ""),
@@ -1412,13 +1430,26 @@ fn apply_metric(
             q.vs_target = Some((y, metric.key == "chua_dat_chi_tieu"));
             return "ty_le".into();
         }
-        "thoi_gian_tb" => {
-            let col = date_col.unwrap_or("v.ngay_ket_thuc");
-            let end = if col == "v.ngay_thu_ly" { "v.ngay_ket_thuc" } else { col };
-            q.join("JOIN lich la ON la.ngay = v.ngay_thu_ly".into());
+        "thoi_gian_tb" | "so_ngay_tb_don" => {
+            let (default_start, default_end) = if metric.base == Base::DonThu {
+                ("d.ngay_nhan", "d.ngay_giai_quyet")
+            } else {
+                let col = date_col.unwrap_or("v.ngay_ket_thuc");
+                ("v.ngay_thu_ly", if col == "v.ngay_thu_ly" { "v.ngay_ket_thuc" } else { col })
+            };
+            let span = cx.linked.span.filter(|s| s.base == metric.base);
+            let start = span.map_or(default_start, |s| s.start);
+            let end = span.map_or(default_end, |s| s.end);
+            let day = if span.is_some_and(|s| s.working) { "stt_ngay_lam_viec" } else { "stt_ngay" };
+            q.join(format!("JOIN lich la ON la.ngay = {start}"));
             q.join(format!("JOIN lich le ON le.ngay = {end}"));
-            ("ROUND(AVG(le.stt_ngay - la.stt_ngay), 1)".into(), "so_ngay_tb")
+            (format!("ROUND(AVG(le.{day} - la.{day}), 1)"), "so_ngay_tb")
         }
+        "tien_do_tb" => ("ROUND(AVG(n.tien_do), 2)".into(), "tien_do_tb"),
+        "so_tien_tb" => (
+            "ROUND(AVG(v.so_tien_phai_thi_hanh) / 1000000.0, 2)".into(),
+            "trieu_dong",
+        ),
         "binh_quan_chv" => {
             let (s, d, _) = year_bounds(period, cx.as_of);
             // K10: completed (incl. đình chỉ) in the year per active chấp hành viên, by province.

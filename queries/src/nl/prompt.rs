@@ -42,7 +42,6 @@ pub fn sets_of(metric_key: &str) -> Vec<&'static str> {
     match metric_key {
         "ty_le_xong_viec" | "ty_le_xong_tien" | "chua_dat_chi_tieu" | "dat_chi_tieu"
         | "binh_quan_chv" | "chuyen_ky_sau" => vec!["tat_ca"],
-        "thoi_gian_tb" => vec!["xong", "xong_khong_dinh_chi"],
         "ty_le_don_dung_han" => vec!["tat_ca"],
         _ => metric(metric_key)
             .map(|m| sets_for(m).iter().map(|s| s.key).collect())
