@@ -478,8 +478,26 @@ const DIM_CUES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Compounds whose first word is also a cue: "đơn vị" is no petition, "đôn đốc" neither.
+const COMPOUNDS: &[&str] = &["don vi", "don doc", "don gian", "viec lam", "cong viec"];
+
 /// How strongly `text` matches one cue: the length of the matched phrase (0 when absent).
 fn strength(text: &Text, cue: &str) -> usize {
+    strength_in(&without_compounds(text), cue)
+}
+
+/// `text` with [`COMPOUNDS`] written as one word, so their parts match no cue.
+fn without_compounds(text: &Text) -> Text {
+    let mut plain = text.folded.clone();
+    for c in COMPOUNDS {
+        if text.has(c) {
+            plain = plain.replace(c, &c.replace(' ', ""));
+        }
+    }
+    Text::new(&plain)
+}
+
+fn strength_in(text: &Text, cue: &str) -> usize {
     if cue.contains('+') {
         let parts: Vec<&str> = cue.split('+').collect();
         if parts.iter().all(|p| text.has(p)) {
@@ -610,6 +628,32 @@ pub fn metrics_for_dims(
         let of_base = |m: &str| super::plan::metric(m).is_some_and(|x| x.base == base);
         if out.iter().any(|(m, _)| of_base(m)) {
             out.sort_by_key(|(m, _)| !of_base(m));
+        }
+    }
+    // Two figures asked: the one named first is the main one ("chuyển sang năm 2027 bao nhiêu
+    // việc, với tổng số tiền …").
+    if asks_two(text) {
+        let plain = without_compounds(text);
+        let first_at = |m: &str| {
+            METRIC_CUES
+                .iter()
+                .find(|(k, _)| *k == m)
+                .into_iter()
+                .flat_map(|(_, cues)| cues.iter())
+                .filter_map(|c| find_words(&plain.folded, c.split('+').next().unwrap_or(c)))
+                .min()
+                .unwrap_or(usize::MAX)
+        };
+        out.sort_by_key(|(m, _)| first_at(m));
+    }
+    // "trung bình", "bình quân": an average before a count.
+    if text.has_any(&["trung binh", "binh quan"]) {
+        let average = |m: &str| {
+            super::plan::metric(m)
+                .is_some_and(|x| x.label.contains("trung bình") || x.label.contains("bình quân"))
+        };
+        if out.iter().any(|(m, _)| average(m)) {
+            out.sort_by_key(|(m, _)| !average(m));
         }
     }
     // "bao nhiêu tỷ", "tổng tiền": a money metric before a count.
@@ -828,7 +872,7 @@ pub fn asks_money(text: &Text) -> bool {
 pub fn asks_two(text: &Text) -> bool {
     let asks = text.folded.matches("bao nhieu").count();
     asks >= 2
-        || (asks == 1
+        || (asks <= 1
             && text.has_any(&[
                 "va tong",
                 "va so tien",

@@ -30,6 +30,8 @@ pub struct Span {
     pub end: &'static str,
     /// Counted in working days (the calendar's `stt_ngay_lam_viec`).
     pub working: bool,
+    /// Word positions of the steps' words (`start..end`): not conditions of their own.
+    pub words: (usize, usize),
 }
 
 /// Steps of a case or a petition and their dates, longest phrase first.
@@ -90,11 +92,19 @@ fn link_span(text: &Text) -> Option<Span> {
         },
         |(_, c)| c,
     );
+    // The words from the first marker to the end step's last word.
+    let words = text.words();
+    let first = ["tu", "den", "de", "toi"]
+        .iter()
+        .filter_map(|m| words.iter().position(|w| w == m))
+        .min()
+        .unwrap_or(0);
     (start != end.1).then_some(Span {
         base: end.0,
         start,
         end: end.1,
         working: text.has("ngay lam viec"),
+        words: (first, (first + 8).min(words.len())),
     })
 }
 

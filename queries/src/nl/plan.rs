@@ -468,7 +468,8 @@ pub struct Plan {
 /// Metrics that can be a plan's second value: plain counts and sums, which add a column to the
 /// same `SELECT` without changing its rows.
 pub fn second_value_metrics(first: &Metric) -> Vec<&'static str> {
-    if simple_value(first.key).is_none() {
+    // The carry-over (K8) counts its own rows: a sum over them is a second figure too.
+    if simple_value(first.key).is_none() && first.key != "chuyen_ky_sau" {
         return Vec::new();
     }
     METRICS
@@ -868,7 +869,9 @@ fn compile_one(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
     let mut q = Q::default();
     let period = effective_period(metric, cx);
     let cols = base(metric, &mut q);
+    let before_set = q.wheres.len();
     let date_col = apply_set(metric, plan.set, &mut q, cx);
+    let set_preds: Vec<String> = q.wheres[before_set..].to_vec();
     let value_column = apply_metric(
         metric,
         plan,
@@ -904,7 +907,10 @@ fn compile_one(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
     }
     apply_filters(metric, &cols, &mut q, cx);
     let (applied, mut not_applied, part) =
-        apply_conditions(metric, plan.set, &mut q, cx, date_col.as_deref());
+        apply_conditions(metric, plan, &mut q, cx, date_col.as_deref());
+    let part = part
+        .filter(|p| !p.preds.is_empty())
+        .or_else(|| set_share(metric, plan, &mut q, cx, &set_preds));
     let mut described = Vec::new();
     let value_column = match (part, simple_parts(metric.key)) {
         (Some(part), Some((summed, name))) if !part.preds.is_empty() => {
@@ -965,6 +971,36 @@ fn compile_one(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
         not_applied,
         described,
         compared: false,
+    })
+}
+
+/// "Tỷ lệ đơn giải quyết trễ hạn": the share of the case set among the base's rows, when the
+/// set is named after the share's words and no value is.
+fn set_share(
+    metric: &Metric,
+    plan: &Plan,
+    q: &mut Q,
+    cx: &Context<'_>,
+    set_preds: &[String],
+) -> Option<Part> {
+    let marker = cx.linked.part?;
+    let named_after = cx
+        .linked
+        .set_spans
+        .iter()
+        .any(|(s, from, _)| *s == plan.set && marker.holds(*from));
+    if !marker.share || !named_after || set_preds.is_empty() || simple_parts(metric.key).is_none() {
+        return None;
+    }
+    q.wheres.retain(|w| !set_preds.contains(w));
+    let label = SETS
+        .iter()
+        .find(|s| s.key == plan.set && s.base == metric.base)
+        .map_or(plan.set, |s| s.label);
+    Some(Part {
+        preds: set_preds.to_vec(),
+        labels: vec![label.to_owned()],
+        share: true,
     })
 }
 
@@ -1634,6 +1670,23 @@ fn apply_filters(metric: &Metric, cols: &Cols, q: &mut Q, cx: &Context<'_>) {
     }
 }
 
+/// The column a categorical dimension groups by.
+fn dim_column(dim: &str) -> Option<&'static str> {
+    Some(match dim {
+        "loai_an" => "v.loai_an",
+        "trang_thai" => "v.trang_thai",
+        "co_dieu_kien" => "v.co_dieu_kien",
+        "hinh_thuc" => "v.hinh_thuc",
+        "loai_hanh_dong" => "n.loai_hanh_dong",
+        "loai_don" => "d.loai",
+        "kenh" => "d.kenh",
+        "kenh_gui" => "b.kenh_gui",
+        "loai_bien_phap" => "k.loai",
+        "loai_quyet_dinh" => "q.loai",
+        _ => return None,
+    })
+}
+
 /// Dates of the records a case has, for a time threshold named right after a record kind
 /// ("đã kê biên quá 30 ngày").
 const DATED_CHILDREN: &[(&str, &str)] = &[
@@ -1664,7 +1717,7 @@ fn age_cut(as_of: NaiveDate, d: &Duration) -> (&'static str, String) {
 /// a rule's SQL) is taken as said; one no join path reaches is returned as not applied.
 fn apply_conditions(
     metric: &Metric,
-    set: &str,
+    plan: &Plan,
     q: &mut Q,
     cx: &Context<'_>,
     date_col: Option<&str>,
@@ -1688,12 +1741,22 @@ fn apply_conditions(
     };
     // Same column named twice ("qua mã QR và qua VNeID"): one OR of the values.
     let mut by_column: Vec<(String, Vec<String>, Vec<String>, usize)> = Vec::new();
+    let (own_table, alias) = super::catalog::base_table(metric.base);
+    // The column each grouping dimension reads, as rendered.
+    let grouped_columns: Vec<String> = [plan.by, plan.by2]
+        .iter()
+        .filter_map(|d| dim_column(d))
+        .map(str::to_owned)
+        .collect();
     for c in &l.conditions {
         let in_set_words = l
             .set_spans
             .iter()
-            .any(|(s, from, n)| *s == set && (*from..from + n).contains(&c.at));
-        if in_set_words {
+            .any(|(s, from, n)| *s == plan.set && (*from..from + n).contains(&c.at));
+        let in_span_words = l
+            .span
+            .is_some_and(|s| (s.words.0..s.words.1).contains(&c.at));
+        if in_set_words || in_span_words {
             continue;
         }
         let Some(mut pred) = c.render(metric.base) else {
@@ -1703,6 +1766,31 @@ fn apply_conditions(
             continue;
         };
         if already_fixed(&pred, &fixed) {
+            continue;
+        }
+        // Words that name a breakdown's values in passing ("theo từng loại (rà soát, báo cáo,
+        // kiểm tra…)") are the breakdown, not a filter.
+        if c.soft
+            && grouped_columns
+                .iter()
+                .any(|g| pred.starts_with(&format!("{g} ")))
+        {
+            continue;
+        }
+        // "kê biên … mà chưa thẩm định giá" on a list of measures: the case has no record of
+        // the other kind, not "this record is not of that kind".
+        if c.negated
+            && c.targets.first().is_some_and(|(t, _)| *t == own_table)
+            && !pred.contains(" IN (SELECT")
+            && matches!(
+                metric.base,
+                Base::BienPhap | Base::QuyetDinh | Base::BienLai
+            )
+        {
+            let inner = pred.replace(&format!("{alias}."), "");
+            let pred =
+                format!("{alias}.viec_id NOT IN (SELECT viec_id FROM {own_table} WHERE {inner})");
+            by_column.push((pred.clone(), vec![pred], vec![c.label.clone()], c.at));
             continue;
         }
         // A time threshold right after a dated record kind dates that record.
@@ -1748,8 +1836,9 @@ fn apply_conditions(
             format!("({})", preds.join(" OR "))
         };
         let label = labels.join(" hoặc ");
+        let soft = l.conditions.iter().any(|c| c.at == at && c.soft);
         match (&mut part, part_marker) {
-            (Some(p), Some(marker)) if marker.holds(at) => {
+            (Some(p), Some(marker)) if marker.holds(at) && !soft => {
                 p.preds.push(pred);
                 p.labels.push(label);
             }
@@ -1775,13 +1864,12 @@ fn apply_conditions(
 /// Whether the set or the metric already constrains what `pred` tests: its column, or (for a
 /// record of the case) its value.
 fn already_fixed(pred: &str, fixed: &str) -> bool {
-    // A threshold from the question's own number is never a rule's.
-    if pred
-        .rsplit(' ')
-        .next()
-        .is_some_and(|x| x.parse::<i64>().is_ok())
-    {
-        return false;
+    // A threshold from the question's own number is never a rule's (a 0/1 flag may be).
+    let mut tail = pred.rsplit(' ');
+    if let (Some(n), Some(op)) = (tail.next(), tail.next()) {
+        if n.parse::<i64>().is_ok() && matches!(op, "<" | ">" | "<=" | ">=") {
+            return false;
+        }
     }
     if pred.contains(" IN (SELECT") {
         return pred
@@ -1900,18 +1988,8 @@ fn apply_dim(
             key_order(q, plan.by, false);
         }
         other => {
-            let col = match other {
-                "loai_an" => "v.loai_an",
-                "trang_thai" => "v.trang_thai",
-                "co_dieu_kien" => "v.co_dieu_kien",
-                "hinh_thuc" => "v.hinh_thuc",
-                "loai_hanh_dong" => "n.loai_hanh_dong",
-                "loai_don" => "d.loai",
-                "kenh" => "d.kenh",
-                "kenh_gui" => "b.kenh_gui",
-                "loai_bien_phap" => "k.loai",
-                "loai_quyet_dinh" => "q.loai",
-                _ => return,
+            let Some(col) = dim_column(other) else {
+                return;
             };
             let alias = col.split('.').nth(1).unwrap_or(col);
             q.keys.insert(0, (col.into(), alias.into()));

@@ -327,7 +327,7 @@ pub fn deadline(text: &Text, as_of: NaiveDate) -> Result<NaiveDate, TaskProblem>
 
 /// The records a command is about: the noun its action takes ("các đơn khiếu nại", "50
 /// việc", "biên lai"), a case list when it names none.
-fn record_list(text: &Text) -> &'static str {
+fn record_list(text: &Text) -> (&'static str, usize) {
     let w = text.words();
     let nouns: &[(&str, &'static str)] = &[
         ("bien lai", "ds_bien_lai"),
@@ -356,15 +356,15 @@ fn record_list(text: &Text) -> &'static str {
         let determiner =
             matches!(w[i - 1], "cac" | "nhung" | "bo" | "toan") || w[i - 1].parse::<u32>().is_ok();
         if let Some((_, key)) = nouns.iter().find(|(n, _)| determiner && at(i, n)) {
-            return key;
+            return (key, i);
         }
     }
     // Else a record noun other than the generic "việc" ("kiểm tra việc ký số quyết định").
     nouns
         .iter()
         .filter(|(_, key)| *key != "ds_viec")
-        .find(|(n, _)| (0..w.len()).any(|i| at(i, n)))
-        .map_or("ds_viec", |(_, key)| key)
+        .find_map(|(n, key)| (0..w.len()).find(|&i| at(i, n)).map(|i| (*key, i)))
+        .unwrap_or(("ds_viec", 0))
 }
 
 /// The linked records of the command as a SELECT of ids for assignee `unit` (any unit: the
@@ -382,10 +382,18 @@ pub fn scope_for(
     as_of: NaiveDate,
 ) -> Option<TaskScope> {
     let province = org::province(unit.get(1..3)?)?;
-    let key = record_list(text);
+    // The command without its deadline clause ("báo cáo trước 15/12", "xong trước cuối tháng",
+    // "hạn trong tháng 12"): what it asks about, not by when.
+    let at = ACTIONS
+        .iter()
+        .filter_map(|(p, _)| super::normalize::find_words(&text.folded, p))
+        .min()
+        .unwrap_or(0);
+    let body = Text::new(&title(text, at));
+    let (key, object_at) = record_list(text);
     let metric = plan::metric(key)?;
     let valid = prompt::sets_of(key);
-    let named: Vec<&'static str> = cues::sets(text)
+    let named: Vec<&'static str> = cues::sets(&body)
         .into_iter()
         .filter(|s| valid.contains(s))
         .filter(|s| rule_fits(s, linked))
@@ -399,6 +407,9 @@ pub fn scope_for(
         .copied()
         .unwrap_or(if enforce { "dang_thi_hanh" } else { "tat_ca" });
     let mut in_unit = linked.clone();
+    // Values named before the records are the action's ("tổ chức thẩm định giá đối với các tài
+    // sản đã kê biên …"), not a condition on them.
+    in_unit.conditions.retain(|c| c.at > object_at);
     in_unit.provinces = vec![super::link::ProvinceRef {
         ma_tinh: province.ma_tinh,
         old_name: None,
@@ -408,7 +419,7 @@ pub fn scope_for(
     in_unit.vung.clear();
     // A period already past describes the records ("biên lai hủy trong tháng 10"); a later
     // one is the deadline ("trong tháng 12").
-    in_unit.period = linked.period.clone().filter(|p| p.to <= as_of);
+    in_unit.period = time::resolve(&body, as_of).filter(|p| p.to <= as_of);
     in_unit.second_period = None;
     in_unit.top_n = None;
     if set == "dang_thi_hanh" && text.has_any(&["co dieu kien", "co dk"]) && !text.has("chua co") {

@@ -120,8 +120,24 @@ pub fn compared_periods(text: &Text, as_of: NaiveDate) -> Option<(Period, Period
     None
 }
 
-/// Finds the first time expression of `text`, resolved against `as_of`.
+/// Finds the first time expression of `text`, resolved against `as_of`. "chuyển sang năm Y"
+/// alone names the end of year Y − 1 (the carry-over into Y).
 pub fn resolve(text: &Text, as_of: NaiveDate) -> Option<Period> {
+    let p = resolve_first(text, as_of)?;
+    let words = text.words();
+    let into = words
+        .windows(3)
+        .find(|w| w[0] == "sang" && w[1] == "nam")
+        .and_then(|w| year_word(w[2]));
+    match (into, p.stat_year) {
+        (Some(y), Some(py)) if py == y && !text.has("tu nam") => {
+            Some(stat_year_period(y - 1, as_of, "năm thống kê"))
+        }
+        _ => Some(p),
+    }
+}
+
+fn resolve_first(text: &Text, as_of: NaiveDate) -> Option<Period> {
     let t = &text.folded;
     let words: Vec<&str> = text.words();
     let cur_y = stat_year_of(as_of);
