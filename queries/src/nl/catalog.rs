@@ -179,7 +179,7 @@ pub const VOCAB: &[Vocab] = &[
     v(
         &[(DUONG_SU, "{a}.loai = 'doanh_nghiep'")],
         &["doanh nghiep", "cong ty"],
-        &["DN"],
+        &[],
         "là doanh nghiệp",
     ),
     v(
@@ -301,7 +301,7 @@ pub const VOCAB: &[Vocab] = &[
     ),
     v(
         &[(BL, "{a}.kenh_gui = 'giay'")],
-        &["ban giay", "ban in"],
+        &["ban giay", "ban in", "giay"],
         &[],
         "gửi bản giấy",
     ),

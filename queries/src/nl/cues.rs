@@ -613,9 +613,9 @@ pub fn metrics_for_dims(
     dims: &[&str],
 ) -> Vec<&'static str> {
     let mut out: Vec<(&'static str, usize)> = ranked(text, METRIC_CUES);
+    // A list asked ("danh sách", "cho tôi 10 việc …") is the only reading offered.
     if let Some(list) = list_metric(text) {
-        out.retain(|(m, _)| *m != list);
-        out.insert(0, (list, usize::MAX / 2));
+        return vec![list];
     }
     // A rule of another table decides what is counted: "đơn … quá 10 ngày chưa thụ lý" counts
     // petitions (QH14), though "thụ lý" is also a word about cases.
@@ -627,7 +627,7 @@ pub fn metrics_for_dims(
     {
         let of_base = |m: &str| super::plan::metric(m).is_some_and(|x| x.base == base);
         if out.iter().any(|(m, _)| of_base(m)) {
-            out.sort_by_key(|(m, _)| !of_base(m));
+            out.retain(|(m, _)| of_base(m));
         }
     }
     // Two figures asked: the one named first is the main one ("chuyển sang năm 2027 bao nhiêu
@@ -653,14 +653,14 @@ pub fn metrics_for_dims(
                 .is_some_and(|x| x.label.contains("trung bình") || x.label.contains("bình quân"))
         };
         if out.iter().any(|(m, _)| average(m)) {
-            out.sort_by_key(|(m, _)| !average(m));
+            out.retain(|(m, _)| average(m));
         }
     }
     // "bao nhiêu tỷ", "tổng tiền": a money metric before a count.
     if asks_money(text) {
         let money = |m: &str| super::plan::metric(m).is_some_and(|x| x.unit == "tỷ đồng");
         if out.iter().any(|(m, _)| money(m)) && !asks_two(text) {
-            out.sort_by_key(|(m, _)| !money(m));
+            out.retain(|(m, _)| money(m));
         }
     }
     let counted = match dims.first() {

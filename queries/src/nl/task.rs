@@ -197,8 +197,22 @@ fn title(text: &Text, folded_at: usize) -> String {
         let f = folded[i];
         let next = folded.get(i + 1).copied().unwrap_or("");
         let deadline = match f {
-            "truoc" | "han" | "cuoi" => true,
-            "trong" => next.parse::<u32>().is_ok() || matches!(next, "tuan" | "thang"),
+            "truoc" | "cuoi" => true,
+            // "quá hạn", "trễ hạn", "đúng hạn" describe records, not the deadline.
+            "han" => !matches!(
+                i.checked_sub(1).map(|k| folded[k]),
+                Some("qua" | "tre" | "dung" | "den")
+            ),
+            // "trong 10 ngày", "trong tuần", "(hạn) trong tháng 12" — not "hủy trong tháng 10".
+            "trong" => {
+                next.parse::<u32>().is_ok()
+                    || next == "tuan"
+                    || (next == "thang"
+                        && matches!(
+                            i.checked_sub(1).map(|k| folded[k]),
+                            Some("han" | "xong" | "thanh" | "cao" | "truoc")
+                        ))
+            }
             "xong" | "hoan" => matches!(next, "truoc" | "trong" | "thanh"),
             "bao" => next == "cao" && i > start,
             _ => false,
