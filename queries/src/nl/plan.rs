@@ -472,9 +472,12 @@ pub fn second_value_metrics(first: &Metric) -> Vec<&'static str> {
     if simple_value(first.key).is_none() && first.key != "chuyen_ky_sau" {
         return Vec::new();
     }
+    // The carry-over is a count already: its second figure is a sum.
+    let count_first = first.key == "chuyen_ky_sau";
     METRICS
         .iter()
-        .filter(|m| m.base == first.base && m.key != first.key && simple_value(m.key).is_some())
+        .filter(|m| m.base == first.base && m.key != first.key)
+        .filter(|m| simple_parts(m.key).is_some_and(|(summed, _)| !count_first || summed.is_some()))
         .map(|m| m.key)
         .collect()
 }
