@@ -33,8 +33,6 @@ pub struct PlanGrammar {
     /// Dimensions named with a grouping word or by several values: a second grouping
     /// dimension is taken from them ([`PlanGrammar::with_second_dim`]).
     pub explicit_dims: Vec<&'static str>,
-    /// The question asks for money: money metrics may be the second figure.
-    pub money: bool,
 }
 
 /// Case sets a metric may take (rates and derived metrics fix their own population).
@@ -75,7 +73,6 @@ impl PlanGrammar {
             dims,
             second: cues::asks_two(text),
             cued,
-            money: cues::asks_money(text),
         }
     }
 
@@ -109,13 +106,16 @@ impl PlanGrammar {
             .filter(|m| valid.contains(&m.as_str()))
             .cloned()
             .collect();
-        if !cued.is_empty() || !self.money {
+        if !cued.is_empty() {
             return cued;
         }
-        // "… và tổng tiền bao nhiêu tỷ": the money figures of the same rows.
+        // Named by no cue of its own ("… cho cả số biên lai", "… và tổng tiền bao nhiêu tỷ"):
+        // the other kind of figure over the same rows — a sum after a count, a count after a
+        // sum.
+        let first_is_money = first.unit == "tỷ đồng";
         valid
             .iter()
-            .filter(|k| metric(k).is_some_and(|x| x.unit == "tỷ đồng"))
+            .filter(|k| metric(k).is_some_and(|x| (x.unit == "tỷ đồng") != first_is_money))
             .map(|k| (*k).to_owned())
             .collect()
     }
