@@ -196,3 +196,232 @@ async fn dev_gold_queries_give_the_same_rows_on_polars_and_sqlite() {
     assert_eq!(refused, vec!["dev-037".to_owned()]);
     assert!(agree >= 49, "{agree} agree");
 }
+
+/// One compiled plan run by the guard and Polars and by SQLite: `None` when the rows agree.
+async fn agree_on_both(
+    store: &Store,
+    frames: &std::sync::Arc<queries::frames::Frames>,
+    sql: &str,
+) -> Result<usize, String> {
+    let limits = Limits::default();
+    let guarded = guard(sql, &limits).map_err(|e| format!("guard: {e}"))?;
+    let gold = sqlite_rows(store, sql)
+        .await
+        .map_err(|e| format!("SQLite: {e}"))?;
+    let (f, g) = (frames.clone(), guarded.clone());
+    let got = tokio::task::spawn_blocking(move || execute(&f, &Scope::National, &g, &limits))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("Polars: {e}"))?;
+    match compare(&gold, &got, sql.contains("ORDER BY")) {
+        None => Ok(gold.rows.len()),
+        Some(diff) => Err(diff),
+    }
+}
+
+/// The semantic catalog as a property: every value of `queries::nl::catalog::VOCAB`, said and
+/// negated, on every base table its join paths reach, as a count, as a record list, grouped
+/// by a dimension, as the part of a share, and in two periods side by side — and every
+/// numeric threshold and every rule with a threshold of its own — compiles, passes the guard,
+/// and gives the same rows on Polars as on SQLite.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_catalog_condition_compiles_and_agrees_on_polars_and_sqlite() {
+    use queries::nl::catalog::{Condition, MEASURES, VOCAB};
+    use queries::nl::link::{Duration, DurationUnit, Linked, PartMarker};
+    use queries::nl::normalize::Text;
+    use queries::nl::plan::{compile, metric, Context, Plan};
+    use queries::nl::time::compared_periods;
+
+    let db = TestDb::sqlite();
+    let store = seeded_store(&db, SCALE).await;
+    let (frames, _) = server::projection::load_frames(&store)
+        .await
+        .expect("frames");
+    let frames = std::sync::Arc::new(frames);
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+    // One count, one list and one categorical dimension per base.
+    let bases: &[(&str, &str, &str)] = &[
+        ("so_viec", "ds_viec", "loai_an"),
+        ("so_don", "ds_don", "kenh"),
+        ("so_bien_lai", "ds_bien_lai", "kenh_gui"),
+        ("so_quyet_dinh", "ds_quyet_dinh", "loai_quyet_dinh"),
+        ("so_bien_phap", "ds_bien_phap", "loai_bien_phap"),
+        ("so_can_bo", "so_can_bo", "phong_kv"),
+        ("so_nhiem_vu", "ds_nhiem_vu", "loai_hanh_dong"),
+    ];
+    let plan = |m: &'static str, by: &'static str, limit: Option<u32>| Plan {
+        metric: m,
+        set: "tat_ca",
+        by,
+        order: "khong",
+        limit,
+        also: None,
+        by2: "khong",
+    };
+    let mut cases: Vec<(String, Plan, Linked)> = Vec::new();
+    for v in VOCAB {
+        for negated in [false, true] {
+            let c = Condition {
+                targets: v
+                    .targets
+                    .iter()
+                    .map(|(t, p)| (*t, (*p).to_owned()))
+                    .collect(),
+                label: v.label.to_owned(),
+                soft: false,
+                negated,
+                at: 5,
+            };
+            for (count, list, dim) in bases {
+                let base = metric(count).expect("metric").base;
+                if c.render(base).is_none() {
+                    continue;
+                }
+                let linked = Linked {
+                    conditions: vec![c.clone()],
+                    ..Linked::default()
+                };
+                let name = format!("{} (negated: {negated}) on {count}", v.label);
+                cases.push((name.clone(), plan(count, "khong", None), linked.clone()));
+                cases.push((
+                    format!("{name}, listed"),
+                    plan(list, "khong", Some(20)),
+                    linked.clone(),
+                ));
+                cases.push((
+                    format!("{name}, by {dim}"),
+                    plan(count, dim, None),
+                    linked.clone(),
+                ));
+                if negated {
+                    continue;
+                }
+                let share = Linked {
+                    part: Some(PartMarker {
+                        at: 1,
+                        before: false,
+                        share: true,
+                        explicit: true,
+                    }),
+                    ..linked.clone()
+                };
+                cases.push((format!("{name}, share"), plan(count, "khong", None), share));
+                let (first, second) =
+                    compared_periods(&Text::new("tháng này so với cùng kỳ năm trước"), as_of)
+                        .expect("periods");
+                let two = Linked {
+                    period: Some(first),
+                    second_period: Some(second),
+                    ..linked.clone()
+                };
+                cases.push((
+                    format!("{name}, two periods"),
+                    plan(count, "khong", None),
+                    two,
+                ));
+            }
+        }
+    }
+    for m in MEASURES {
+        for (count, _, _) in bases {
+            let base = metric(count).expect("metric").base;
+            let c = queries::nl::catalog::threshold(m, ">", 1_000, m.label.into(), 5);
+            if c.render(base).is_some() {
+                let linked = Linked {
+                    conditions: vec![c],
+                    ..Linked::default()
+                };
+                cases.push((
+                    format!("{} > 1000 on {count}", m.label),
+                    plan(count, "khong", None),
+                    linked,
+                ));
+            }
+        }
+    }
+    // Rules with a threshold of their own take the question's instead.
+    for (set, unit) in [
+        ("qh02", DurationUnit::WorkingDays),
+        ("qh04", DurationUnit::Months),
+        ("qh05", DurationUnit::Days),
+        ("qh06", DurationUnit::Days),
+        ("qh07", DurationUnit::Days),
+        ("qh08", DurationUnit::Days),
+        ("qh09", DurationUnit::WorkingDays),
+        ("qh10", DurationUnit::Days),
+        ("qh11", DurationUnit::Months),
+    ] {
+        let linked = Linked {
+            durations: vec![Duration {
+                op: ">",
+                n: 3,
+                unit,
+                at: 5,
+            }],
+            ..Linked::default()
+        };
+        let p = Plan {
+            set,
+            ..plan("so_viec", "tinh", None)
+        };
+        cases.push((format!("{set} over 3 units"), p, linked));
+    }
+    // The share of every case set ("tỷ lệ đơn giải quyết trễ hạn", "tỷ lệ việc hoãn quá 90
+    // ngày").
+    for set in queries::nl::plan::SETS.iter().filter(|s| s.key != "tat_ca") {
+        let Some((count, _, _)) = bases
+            .iter()
+            .find(|(c, _, _)| metric(c).is_some_and(|m| m.base == set.base))
+        else {
+            continue;
+        };
+        let linked = Linked {
+            part: Some(PartMarker {
+                at: 1,
+                before: false,
+                share: true,
+                explicit: false,
+            }),
+            set_spans: vec![(set.key, 2, 1)],
+            ..Linked::default()
+        };
+        let p = Plan {
+            set: set.key,
+            ..plan(count, "khong", None)
+        };
+        cases.push((format!("share of {} on {count}", set.key), p, linked));
+    }
+    let mut failed = Vec::new();
+    let mut with_rows = 0;
+    for (name, p, linked) in &cases {
+        let cx = Context {
+            linked,
+            scope: &Scope::National,
+            as_of,
+        };
+        let compiled = match compile(p, &cx) {
+            Ok(c) => c,
+            Err(e) => {
+                failed.push(format!("{name}: compile: {e}"));
+                continue;
+            }
+        };
+        match agree_on_both(&store, &frames, &compiled.sql).await {
+            Ok(rows) => with_rows += usize::from(rows > 0),
+            Err(e) => failed.push(format!("{name}: {e}\n    {}", compiled.sql)),
+        }
+    }
+    println!(
+        "catalog parity: {} plans, {with_rows} with rows, {} failed",
+        cases.len(),
+        failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed:\n{}",
+        failed.len(),
+        cases.len(),
+        failed.join("\n")
+    );
+    assert!(cases.len() > 300, "{} plans", cases.len());
+}

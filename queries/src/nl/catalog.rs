@@ -651,16 +651,18 @@ impl Condition {
             if *t == VIEC && case_joined {
                 return Some(p.replace("{a}", "v"));
             }
+            // Subqueries name their own alias `x`: an unqualified `id` would be ambiguous
+            // next to the outer query's joins.
             if *t == VIEC && matches!(base, Base::BienLai | Base::DonThu) {
                 return Some(format!(
-                    "{alias}.viec_id IN (SELECT id FROM viec_thi_hanh WHERE {})",
-                    p.replace("{a}.", "")
+                    "{alias}.viec_id IN (SELECT x.id FROM viec_thi_hanh x WHERE {})",
+                    p.replace("{a}", "x")
                 ));
             }
             if CASE_CHILDREN.contains(t) && case_joined {
                 return Some(format!(
-                    "v.id IN (SELECT viec_id FROM {t} WHERE {})",
-                    p.replace("{a}.", "")
+                    "v.id IN (SELECT x.viec_id FROM {t} x WHERE {})",
+                    p.replace("{a}", "x")
                 ));
             }
         }
@@ -729,13 +731,13 @@ mod tests {
         assert_eq!(kdtm.render(Base::QuyetDinh).unwrap(), "v.loai_an = 'kdtm'");
         assert_eq!(
             kdtm.render(Base::BienLai).unwrap(),
-            "b.viec_id IN (SELECT id FROM viec_thi_hanh WHERE loai_an = 'kdtm')"
+            "b.viec_id IN (SELECT x.id FROM viec_thi_hanh x WHERE x.loai_an = 'kdtm')"
         );
         assert_eq!(kdtm.render(Base::CanBo), None);
         let bank = party("{a}.loai = 'to_chuc_tin_dung'", "duoc_thi_hanh", "x", 0);
         assert_eq!(
             bank.render(Base::Viec).unwrap(),
-            "v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'duoc_thi_hanh' AND loai = 'to_chuc_tin_dung')"
+            "v.id IN (SELECT x.viec_id FROM duong_su x WHERE x.vai_tro = 'duoc_thi_hanh' AND x.loai = 'to_chuc_tin_dung')"
         );
         assert_eq!(bank.render(Base::DonThu), None);
     }
@@ -752,7 +754,7 @@ mod tests {
         // A case reaches its decisions.
         assert_eq!(
             both.render(Base::Viec).unwrap(),
-            "v.id IN (SELECT viec_id FROM bien_lai WHERE ky_so = 1)"
+            "v.id IN (SELECT x.viec_id FROM bien_lai x WHERE x.ky_so = 1)"
         );
         assert!(both.constrains(QD, "ky_so"));
         assert!(!both.constrains(QD, "loai"));

@@ -986,11 +986,11 @@ mod tests {
         assert_eq!(l("6 tháng đầu năm").top_n, None);
         assert_eq!(
             on_cases("việc tín dụng ngân hàng"),
-            ["v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'duoc_thi_hanh' AND loai = 'to_chuc_tin_dung')"]
+            ["v.id IN (SELECT x.viec_id FROM duong_su x WHERE x.vai_tro = 'duoc_thi_hanh' AND x.loai = 'to_chuc_tin_dung')"]
         );
         assert_eq!(
             on_cases("kê biên tài sản"),
-            ["v.id IN (SELECT viec_id FROM bien_phap_cuong_che WHERE loai = 'ke_bien_tai_san')"]
+            ["v.id IN (SELECT x.viec_id FROM bien_phap_cuong_che x WHERE x.loai = 'ke_bien_tai_san')"]
         );
     }
 
@@ -999,11 +999,11 @@ mod tests {
         // The role named before the kind.
         assert_eq!(
             on_cases("việc có người phải thi hành án là doanh nghiệp"),
-            ["v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'phai_thi_hanh' AND loai = 'doanh_nghiep')"]
+            ["v.id IN (SELECT x.viec_id FROM duong_su x WHERE x.vai_tro = 'phai_thi_hanh' AND x.loai = 'doanh_nghiep')"]
         );
         assert_eq!(
             on_cases("bên được thi hành là doanh nghiệp"),
-            ["v.id IN (SELECT viec_id FROM duong_su WHERE vai_tro = 'duoc_thi_hanh' AND loai = 'doanh_nghiep')"]
+            ["v.id IN (SELECT x.viec_id FROM duong_su x WHERE x.vai_tro = 'duoc_thi_hanh' AND x.loai = 'doanh_nghiep')"]
         );
         // Money bound to the attribute named before it.
         assert_eq!(

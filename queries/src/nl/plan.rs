@@ -825,7 +825,8 @@ fn side_by_side(
     let label = format!("{first_label} so với {second_label}");
     Ok(Compiled {
         sql: format!(
-            "WITH a AS ({}), b AS ({}) SELECT a.{v} AS ky_nay, b.{v} AS ky_so_sanh, a.{v} - b.{v} AS chenh_lech FROM a CROSS JOIN b",
+            // `1.0 *`: Polars counts are unsigned, and a negative difference would wrap.
+            "WITH a AS ({}), b AS ({}) SELECT a.{v} AS ky_nay, b.{v} AS ky_so_sanh, 1.0 * a.{v} - b.{v} AS chenh_lech FROM a CROSS JOIN b",
             a.sql, b.sql
         ),
         value_column: "ky_nay".into(),
@@ -1015,6 +1016,32 @@ struct Part {
     share: bool,
 }
 
+/// A predicate usable inside `CASE WHEN` on Polars: `lhs [NOT] IN (SELECT k FROM …)` becomes a
+/// left join of the subquery's keys (grouped, so each row matches once) and a null test.
+fn joined_flag(q: &mut Q, pred: &str, i: usize) -> String {
+    let (lhs, negated, rest) = match pred.split_once(" NOT IN (SELECT ") {
+        Some((lhs, rest)) => (lhs, true, rest),
+        None => match pred.split_once(" IN (SELECT ") {
+            Some((lhs, rest)) => (lhs, false, rest),
+            None => return pred.to_owned(),
+        },
+    };
+    let (Some((key, from)), false) = (rest.split_once(" FROM "), lhs.contains(' ')) else {
+        return pred.to_owned();
+    };
+    let from = from.strip_suffix(')').unwrap_or(from);
+    let alias = format!("pp{i}");
+    let group = if from.contains(" GROUP BY ") {
+        String::new()
+    } else {
+        format!(" GROUP BY {key}")
+    };
+    q.join(format!(
+        "LEFT JOIN (SELECT {key} AS k FROM {from}{group}) {alias} ON {alias}.k = {lhs}"
+    ));
+    format!("{alias}.k IS {}NULL", if negated { "" } else { "NOT " })
+}
+
 /// A share or a subset: the total, the part, and for a share the percentage, side by side.
 /// Returns the value columns with what each holds (the figure asked last).
 fn apply_part(
@@ -1024,7 +1051,13 @@ fn apply_part(
     name: &str,
     metric: &Metric,
 ) -> Vec<(String, String)> {
-    let pred = part.preds.join(" AND ");
+    let pred = part
+        .preds
+        .iter()
+        .enumerate()
+        .map(|(i, p)| joined_flag(q, p, i))
+        .collect::<Vec<_>>()
+        .join(" AND ");
     let part_name = format!("{name}_trong_do");
     q.values
         .push((part_value(summed, &pred), part_name.clone()));
@@ -1955,7 +1988,12 @@ fn apply_dim(
         }
         "phong_kv" => {
             let unit = cols.unit.clone().unwrap_or_else(|| "u.id".into());
-            if metric.base == Base::DonVi {
+            // Units and staff have their unit joined as `u` already (a second join of
+            // `don_vi` would leave Polars two columns `ma`).
+            if matches!(metric.base, Base::DonVi | Base::CanBo) {
+                if metric.base == Base::CanBo {
+                    q.wheres.push("u.cap = 'khu_vuc'".into());
+                }
                 q.keys.insert(0, ("u.ma".into(), "ma_don_vi".into()));
                 q.keys.insert(1, ("u.ten".into(), "ten".into()));
                 q.group
