@@ -357,6 +357,7 @@ async fn every_catalog_condition_compiles_and_agrees_on_polars_and_sqlite() {
                 n: 3,
                 unit,
                 at: 5,
+                step: None,
             }],
             ..Linked::default()
         };

@@ -261,7 +261,28 @@ pub fn classify(text: &Text, linked: &Linked, scope: &Scope) -> Kind {
             }
         }
     }
-    if opener && words.len() > 3 {
+    // "Đề nghị cho biết …", "Yêu cầu thống kê …" with no unit to assign: a polite question.
+    let asks_for_figures = [
+        "cho biet",
+        "thong ke",
+        "tong hop",
+        "cung cap",
+        "liet ke",
+        "bao cao so",
+        "tinh toan",
+        "thong tin",
+    ]
+    .iter()
+    .any(|v| {
+        TASK_OPENERS
+            .iter()
+            .any(|o| text.has(&format!("{o} {v}")) || text.has(&format!("{o} giup {v}")))
+    });
+    let unit_named = !linked.provinces.is_empty()
+        || linked.office.is_some()
+        || !linked.mien.is_empty()
+        || !linked.vung.is_empty();
+    if opener && words.len() > 3 && !(asks_for_figures && !unit_named) {
         return Kind::Task;
     }
     Kind::Query

@@ -473,10 +473,53 @@ const DIM_CUES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "ngay",
+        &[
+            "moi ngay",
+            "tung ngay",
+            "theo ngay",
+            "hang ngay",
+            "cac ngay",
+        ],
+    ),
+    (
+        "nhom_bien_phap",
+        &["theo nhom", "tung nhom", "moi nhom", "nhom bien phap"],
+    ),
+    (
         "loai_hanh_dong",
         &["loai cong viec", "loai nhiem vu", "theo loai", "tung loai"],
     ),
 ];
+
+/// Markers of what a figure includes ("tính cả đình chỉ", "kể cả các phòng khu vực"): their
+/// words say what is counted in, not what is counted.
+const INCLUSIONS: &[&str] = &["tinh ca", "ke ca", "bao gom ca", "gom ca", "tinh luon"];
+
+/// `text` without its inclusion clauses (the marker and the five words after it).
+pub fn without_inclusions(text: &Text) -> Text {
+    let w = text.words();
+    let mut keep = vec![true; w.len()];
+    for m in INCLUSIONS {
+        let p: Vec<&str> = m.split(' ').collect();
+        for i in 0..w.len() {
+            if w.get(i..i + p.len()) == Some(&p[..]) {
+                let end = (i + p.len() + 5).min(w.len());
+                keep[i..end].iter_mut().for_each(|k| *k = false);
+            }
+        }
+    }
+    if keep.iter().all(|k| *k) {
+        return text.clone();
+    }
+    let kept: Vec<&str> = w
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| *x)
+        .collect();
+    Text::new(&kept.join(" "))
+}
 
 /// Compounds whose first word is also a cue: "đơn vị" is no petition, "đôn đốc" neither.
 const COMPOUNDS: &[&str] = &["don vi", "don doc", "don gian", "viec lam", "cong viec"];
@@ -612,7 +655,16 @@ pub fn metrics_for_dims(
     n: usize,
     dims: &[&str],
 ) -> Vec<&'static str> {
-    let mut out: Vec<(&'static str, usize)> = ranked(text, METRIC_CUES);
+    let mut out: Vec<(&'static str, usize)> = ranked(&without_inclusions(text), METRIC_CUES);
+    // A duration between two named steps is the reading ("mất bao nhiêu ngày từ thụ lý đến
+    // khi ra quyết định").
+    if let Some(span) = linked.span {
+        return vec![if span.base == super::plan::Base::DonThu {
+            "so_ngay_tb_don"
+        } else {
+            "thoi_gian_tb"
+        }];
+    }
     // A list asked ("danh sách", "cho tôi 10 việc …") is the only reading offered.
     if let Some(list) = list_metric(text) {
         return vec![list];
@@ -689,7 +741,7 @@ fn within_reach(all: Vec<(&'static str, usize)>, n: usize) -> Vec<&'static str> 
 /// conditions, so when its words are there it outranks a plain status it also mentions
 /// ("đã thu đủ tiền nhưng … chưa kết thúc" is QH07, not merely "chưa kết thúc").
 pub fn sets(text: &Text) -> Vec<&'static str> {
-    let mut out = ranked(text, SET_CUES);
+    let mut out = ranked(&without_inclusions(text), SET_CUES);
     if !postponed(text) {
         out.retain(|(k, _)| !matches!(*k, "hoan" | "qh05"));
     }
@@ -763,6 +815,10 @@ fn ranked_noun(text: &Text, linked: &Linked) -> Option<&'static str> {
 
 /// Dimensions the question asks to group by, best first (several regions named count as `mien`/`vung`).
 pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
+    // "tính gộp", "gộp chung": one figure for all the places named.
+    if text.has_any(&["tinh gop", "gop chung", "gop lai", "tong gop"]) {
+        return Vec::new();
+    }
     // "tính cả các phòng khu vực", "kể cả …": what follows is included, not a breakdown.
     let head = ["tinh ca", "ke ca", "bao gom ca", "gom ca", "tinh luon"]
         .iter()
@@ -791,6 +847,10 @@ pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
         (
             linked.values_of("nhiem_vu", "loai_hanh_dong"),
             "loai_hanh_dong",
+        ),
+        (
+            linked.values_of("bien_phap_cuong_che", "nhom"),
+            "nhom_bien_phap",
         ),
         (linked.provinces.len(), "tinh"),
     ] {
@@ -905,10 +965,12 @@ fn superlative(text: &Text) -> bool {
 pub fn order(text: &Text) -> &'static str {
     let least = ["it", "thap", "nho", "kem", "cham", "yeu", "ngan"];
     let superlative = superlative(text);
-    if superlative
-        && least.iter().any(|w| text.has(w))
-        && !text.has_any(&["cao nhat", "nhieu nhat", "lon nhat"])
-    {
+    // "kèm số việc" (with) is not "kém" (weak): the typed diacritics decide when there are any.
+    let light: Vec<&str> = text.light.split(' ').collect();
+    let least_word = text.words().iter().enumerate().any(|(i, w)| {
+        least.contains(w) && !(*w == "kem" && light.get(i).is_some_and(|l| *l == "kèm"))
+    });
+    if superlative && least_word && !text.has_any(&["cao nhat", "nhieu nhat", "lon nhat"]) {
         "tang"
     } else if superlative || text.has_any(&["top", "dan dau", "xep hang"]) {
         "giam"

@@ -144,6 +144,49 @@ pub enum SortKey {
     Newest,
 }
 
+/// What a list is ranked by: the ranking words named first ("có số tiền lớn nhất: mã việc, …,
+/// ngày xác minh gần nhất" ranks by amount).
+fn link_sort(text: &Text) -> Option<SortKey> {
+    let at = |phrases: &[&str]| {
+        phrases
+            .iter()
+            .filter_map(|p| super::normalize::find_words(&text.folded, p))
+            .min()
+    };
+    let money = text.has_any(&["so tien", "gia tri", "tien"]);
+    let candidates = [
+        (
+            at(&["lau nhat", "cu nhat", "som nhat", "ton lau", "keo dai nhat"]),
+            SortKey::Oldest,
+        ),
+        (
+            at(&["moi nhat", "gan day nhat", "gan nhat"]),
+            SortKey::Newest,
+        ),
+        (
+            at(&[
+                "lon nhat",
+                "cao nhat",
+                "nhieu nhat",
+                "nho nhat",
+                "thap nhat",
+                "it nhat",
+                "giam dan",
+                "tang dan",
+                "tu lon den nho",
+                "tu nho den lon",
+            ])
+            .filter(|_| money),
+            SortKey::Amount,
+        ),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|(pos, key)| pos.map(|p| (p, key)))
+        .min_by_key(|(p, _)| *p)
+        .map(|(_, key)| key)
+}
+
 /// A threshold on elapsed time: "quá 30 ngày", "hơn 5 ngày làm việc", "trên 6 tháng".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Duration {
@@ -153,6 +196,9 @@ pub struct Duration {
     pub unit: DurationUnit,
     /// Word position of the number.
     pub at: usize,
+    /// The step it is counted from when one is named right before it ("đã xác minh hơn 60
+    /// ngày"): the base and the date column.
+    pub step: Option<(super::plan::Base, &'static str)>,
 }
 
 /// The unit of a [`Duration`].
@@ -383,24 +429,7 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     out.part = link_part(text);
     out.set_spans = super::cues::set_spans(text);
     out.span = link_span(text);
-    out.sort = if text.has_any(&["lau nhat", "cu nhat", "som nhat", "ton lau", "keo dai nhat"]) {
-        Some(SortKey::Oldest)
-    } else if text.has_any(&["moi nhat", "gan day nhat", "gan nhat"]) {
-        Some(SortKey::Newest)
-    } else if text.has_any(&["so tien", "gia tri", "tien"])
-        && text.has_any(&[
-            "lon nhat",
-            "cao nhat",
-            "nhieu nhat",
-            "nho nhat",
-            "thap nhat",
-            "it nhat",
-        ])
-    {
-        Some(SortKey::Amount)
-    } else {
-        None
-    };
+    out.sort = link_sort(text);
     out.own_unit = text.has_any(&[
         "tinh minh",
         "don vi minh",
@@ -414,7 +443,10 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     out.wants_target = text.has_any(&["chi tieu", "ke hoach duoc giao"]);
     out.whole_country = text.has_any(&["ca nuoc", "toan quoc", "toan nganh", "ca nganh"]);
     out.compare_country = out.whole_country
-        && (!out.provinces.is_empty() || out.own_unit)
+        && (!out.provinces.is_empty()
+            || out.own_unit
+            || !out.vung.is_empty()
+            || !out.mien.is_empty())
         && text.has_any(&[
             "so voi",
             "so sanh",
@@ -749,11 +781,18 @@ fn link_thresholds(text: &Text, out: &mut Linked) {
             .unwrap_or_default();
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         if let Some((unit, k)) = duration {
+            let before = w[i.saturating_sub(5)..i].join(" ");
+            let step = STEPS
+                .iter()
+                .filter_map(|(p, b, c)| before.rfind(p).map(|k| (k, *b, *c)))
+                .max_by_key(|(k, _, _)| *k)
+                .map(|(_, b, c)| (b, c));
             out.durations.push(Duration {
                 op,
                 n: (n as u32).saturating_mul(k),
                 unit,
                 at: i,
+                step,
             });
             continue;
         }
@@ -872,7 +911,41 @@ fn link_part(text: &Text) -> Option<PartMarker> {
 
 /// "top 5", "5 tỉnh", "10 phòng khu vực", "3 chấp hành viên".
 fn link_top_n(text: &Text) -> Option<u32> {
-    let w = text.words();
+    // "ba tỉnh", "năm phòng": number words before a counted noun — typed as the number word
+    // (not "Hải Phòng"), or without any diacritics.
+    let light: Vec<&str> = text.light.split(' ').filter(|x| !x.is_empty()).collect();
+    let as_number = [
+        "hai", "ba", "bốn", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười",
+    ];
+    let words: Vec<String> = text
+        .words()
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let next = text.words().get(i + 1).copied().unwrap_or("");
+            let typed = light.get(i).copied().unwrap_or(w);
+            let number_word =
+                (as_number.contains(&typed) || typed == *w) && !(*w == "hai" && next == "phong");
+            let counted = number_word
+                && matches!(
+                    next,
+                    "tinh" | "phong" | "chap" | "don" | "can" | "thanh" | "dia"
+                );
+            match (*w, counted) {
+                ("hai", true) => "2".into(),
+                ("ba", true) => "3".into(),
+                ("bon" | "tu", true) => "4".into(),
+                ("nam", true) => "5".into(),
+                ("sau", true) => "6".into(),
+                ("bay", true) => "7".into(),
+                ("tam", true) => "8".into(),
+                ("chin", true) => "9".into(),
+                ("muoi", true) => "10".into(),
+                _ => (*w).to_owned(),
+            }
+        })
+        .collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
     for (i, word) in w.iter().enumerate() {
         if *word == "top" {
             if let Some(n) = w.get(i + 1).and_then(|n| n.parse::<u32>().ok()) {
@@ -1035,7 +1108,8 @@ mod tests {
                 op: ">",
                 n: 30,
                 unit: DurationUnit::Days,
-                at: 5
+                at: 5,
+                step: None
             }]
         );
         assert_eq!(

@@ -87,7 +87,20 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("trg", "trong"),
     ("vnd", "dong"),
     ("vnđ", "dong"),
+    ("vs", "voi"),
+    ("ng", "nguoi"),
 ];
+
+/// The month part of "t10/2026", "t9": `t` then a month number 1–12, optionally "/yyyy".
+fn month_shorthand(word: &str) -> Option<&str> {
+    let rest = word.strip_prefix(['t', 'T'])?;
+    let month = rest.split('/').next()?;
+    let n: u32 = month.parse().ok()?;
+    let year_ok = rest
+        .split_once('/')
+        .is_none_or(|(_, y)| y.len() == 4 && y.chars().all(|c| c.is_ascii_digit()));
+    ((1..=12).contains(&n) && year_ok).then_some(rest)
+}
 
 /// Applies [`SHORTHAND`] to the folded (case kept) and light forms, keeping them word-aligned.
 fn expand_shorthand(folded_case: &str, light: &str) -> (String, String) {
@@ -98,6 +111,16 @@ fn expand_shorthand(folded_case: &str, light: &str) -> (String, String) {
     let mut out_l: Vec<&str> = Vec::with_capacity(l.len());
     for (i, w) in f.iter().enumerate() {
         let lower = w.to_lowercase();
+        // "T10/2026", "t9": a month written with its initial.
+        if let Some(month) = month_shorthand(w) {
+            out_f.push("thang");
+            out_f.push(month);
+            if aligned {
+                out_l.push("tháng");
+                out_l.push(month);
+            }
+            continue;
+        }
         match SHORTHAND.iter().find(|(short, _)| *short == lower) {
             Some((_, long)) => {
                 out_f.extend(long.split(' '));
@@ -284,6 +307,15 @@ mod tests {
         let nfd: String = "Thanh Hoá".nfd().collect();
         assert_eq!(Text::new(&nfd).folded, Text::new("Thanh Hóa").folded);
         assert_eq!(Text::new(&nfd).nfc, "Thanh Hoá".nfc().collect::<String>());
+    }
+
+    #[test]
+    fn months_written_with_their_initial() {
+        assert_eq!(
+            Text::new("T10/2026 vs T10/2025").folded,
+            "thang 10/2026 voi thang 10/2025"
+        );
+        assert_eq!(Text::new("tại TP").folded, "tai tp");
     }
 
     #[test]

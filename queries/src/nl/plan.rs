@@ -435,6 +435,11 @@ pub const DIMS: &[(&str, &str)] = &[
     ("trang_thai", "theo trạng thái việc"),
     ("co_dieu_kien", "có điều kiện / chưa có điều kiện"),
     ("hinh_thuc", "theo hình thức (chủ động / theo yêu cầu)"),
+    ("ngay", "theo ngày"),
+    (
+        "nhom_bien_phap",
+        "theo nhóm biện pháp (bảo đảm, cưỡng chế, xử lý tài sản)",
+    ),
     ("loai_hanh_dong", "theo loại nhiệm vụ"),
     ("thang", "theo tháng"),
     ("quy", "theo quý"),
@@ -551,11 +556,12 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
             "hinh_thuc",
             "thang",
             "quy",
+            "ngay",
         ],
-        Base::BienLai => &["phong_kv", "kenh_gui", "thang", "quy"],
-        Base::DonThu => &["phong_kv", "loai_don", "kenh", "thang", "quy"],
-        Base::QuyetDinh => &["loai_quyet_dinh", "thang", "quy"],
-        Base::BienPhap => &["loai_bien_phap", "thang", "quy"],
+        Base::BienLai => &["phong_kv", "kenh_gui", "thang", "quy", "ngay"],
+        Base::DonThu => &["phong_kv", "loai_don", "kenh", "thang", "quy", "ngay"],
+        Base::QuyetDinh => &["loai_quyet_dinh", "thang", "quy", "ngay"],
+        Base::BienPhap => &["loai_bien_phap", "nhom_bien_phap", "thang", "quy", "ngay"],
         Base::CanBo | Base::DonVi => &["phong_kv"],
         Base::NhiemVu => &["loai_hanh_dong"],
         Base::Tinh | Base::ChiTieu => &[],
@@ -773,11 +779,28 @@ pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
     }
     // A province against the country ("Nghệ An so với cả nước"): only a national scope sees
     // the country's rows.
-    if l.compare_country && one_figure && cx.scope.province().is_none() && l.provinces.len() == 1 {
+    let one_place = match (l.provinces.as_slice(), l.mien.len() + l.vung.len()) {
+        ([p], 0) => crate::org::province(p.ma_tinh).map(|p| p.ten.to_owned()),
+        ([], 1) => Some(
+            l.mien
+                .iter()
+                .chain(&l.vung)
+                .map(|r| format!("vùng/miền {r}"))
+                .collect(),
+        ),
+        _ => None,
+    };
+    if let (true, true, None, Some(place)) = (
+        l.compare_country,
+        one_figure,
+        cx.scope.province(),
+        one_place,
+    ) {
         let mut country = l.clone();
         country.provinces.clear();
+        country.mien.clear();
+        country.vung.clear();
         country.office = None;
-        let place = crate::org::province(l.provinces[0].ma_tinh).map_or("", |p| p.ten);
         return side_by_side(
             plan,
             cx,
@@ -993,10 +1016,21 @@ fn set_share(
         .set_spans
         .iter()
         .any(|(s, from, _)| *s == plan.set && marker.holds(*from));
-    if !marker.share || !named_after || set_preds.is_empty() || simple_parts(metric.key).is_none() {
+    let asks_part = marker.share || marker.explicit;
+    if !asks_part || !named_after || set_preds.is_empty() || simple_parts(metric.key).is_none() {
         return None;
     }
     q.wheres.retain(|w| !set_preds.contains(w));
+    // "bao nhiêu việc đang hoãn, trong đó bao nhiêu hoãn quá 90 ngày": the rows are the status
+    // named before the marker, the part is the rule named after it.
+    let population = cx.linked.set_spans.iter().find(|(s, from, _)| {
+        *s != plan.set
+            && *from < marker.at
+            && SETS.iter().any(|x| x.key == *s && x.base == metric.base)
+    });
+    if let Some((set, _, _)) = population {
+        apply_set(metric, set, q, cx);
+    }
     let label = SETS
         .iter()
         .find(|s| s.key == plan.set && s.base == metric.base)
@@ -1209,6 +1243,7 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
         n,
         unit: DurationUnit::Days,
         at: 0,
+        step: None,
     };
     let working = |n: u32| Duration {
         unit: DurationUnit::WorkingDays,
@@ -1718,6 +1753,7 @@ fn dim_column(dim: &str) -> Option<&'static str> {
         "kenh" => "d.kenh",
         "kenh_gui" => "b.kenh_gui",
         "loai_bien_phap" => "k.loai",
+        "nhom_bien_phap" => "k.nhom",
         "loai_quyet_dinh" => "q.loai",
         _ => return None,
     })
@@ -1885,7 +1921,9 @@ fn apply_conditions(
         }
     }
     for d in durations {
-        match date_col {
+        // Counted from the step named before it, when the base has that step's date.
+        let step_col = d.step.filter(|(b, _)| *b == metric.base).map(|(_, c)| c);
+        match step_col.or(date_col) {
             Some(col) => {
                 let (cmp, cut) = age_cut(cx.as_of, d);
                 q.wheres.push(format!("{col} {cmp} {cut}"));
@@ -2019,6 +2057,12 @@ fn apply_dim(
             // Ties by the officer's id, a group key not selected (Polars cannot order by a
             // selected alias of a qualified key).
             key_order(q, "cv.id", true);
+        }
+        "ngay" => {
+            let col = date_col.unwrap_or("v.ngay_thu_ly");
+            q.keys.insert(0, (col.to_owned(), "ngay".into()));
+            q.group.push(col.to_owned());
+            key_order(q, "ngay", false);
         }
         "thang" | "quy" => {
             let col = date_col.unwrap_or("v.ngay_thu_ly");
