@@ -74,6 +74,24 @@ test('questions, a refusal and edited SQL in the console', { timeout: 900_000 },
 
   await ask(page, { q: 'Tỷ lệ thi hành xong về việc năm 2026 theo từng miền' });
   await page.screenshot({ path: path.join(RESULTS, 'ask-by-region.png'), fullPage: true });
+
+  // Two conditions and a comparison: both conditions are in the SQL and restated in the
+  // sentence, and the two periods stand side by side.
+  const compared = await ask(page, {
+    q: 'Số việc kinh doanh thương mại trên 1 tỷ đồng của Hà Nội tháng này so với tháng trước',
+  });
+  await compared.getByRole('heading', { name: 'Trả lời' }).waitFor();
+  const twoPeriods = await page.locator('#ask-sql-text').inputValue();
+  assert.match(twoPeriods, /loai_an = 'kdtm'/);
+  assert.match(twoPeriods, /so_tien_phai_thi_hanh > 1000000000/);
+  assert.match(twoPeriods, /'2026-11-01' AND '2026-11-20'/);
+  assert.match(twoPeriods, /'2026-10-01' AND '2026-10-31'/);
+  const said = await compared.locator('.ask-sentence').innerText();
+  assert.match(said, /kinh doanh thương mại/);
+  assert.match(said, /1 tỷ/);
+  assert.match(said, /so với/);
+  assert.match(await compared.locator('table.ask-table').innerText(), /ky_so_sanh/);
+  await page.screenshot({ path: path.join(RESULTS, 'ask-two-conditions-compared.png'), fullPage: true });
   await context.close();
 });
 

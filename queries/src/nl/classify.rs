@@ -282,7 +282,7 @@ pub fn classify(text: &Text, linked: &Linked, scope: &Scope) -> Kind {
         || linked.office.is_some()
         || !linked.mien.is_empty()
         || !linked.vung.is_empty();
-    if opener && words.len() > 3 && !(asks_for_figures && !unit_named) {
+    if opener && words.len() > 3 && (unit_named || !asks_for_figures) {
         return Kind::Task;
     }
     Kind::Query
