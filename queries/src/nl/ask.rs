@@ -677,7 +677,13 @@ pub fn run_plan(
     let answer = Answer {
         kind: "query".into(),
         sql: Some(executed),
-        chart: Some(answer::chart_kind(plan, table.rows.len())),
+        // Several figures side by side (a share and its parts, two periods) are read in the
+        // sentence and the table, not as one big number.
+        chart: Some(if compiled.described.is_empty() {
+            answer::chart_kind(plan, table.rows.len())
+        } else {
+            ChartKind::Table
+        }),
         columns: table.columns,
         rows: table.rows,
         answer: sentence,
