@@ -524,11 +524,6 @@ pub fn without_inclusions(text: &Text) -> Text {
 /// Compounds whose first word is also a cue: "đơn vị" is no petition, "đôn đốc" neither.
 const COMPOUNDS: &[&str] = &["don vi", "don doc", "don gian", "viec lam", "cong viec"];
 
-/// How strongly `text` matches one cue: the length of the matched phrase (0 when absent).
-fn strength(text: &Text, cue: &str) -> usize {
-    strength_in(&without_compounds(text), cue)
-}
-
 /// `text` with [`COMPOUNDS`] written as one word, so their parts match no cue.
 fn without_compounds(text: &Text) -> Text {
     let mut plain = text.folded.clone();
@@ -540,7 +535,8 @@ fn without_compounds(text: &Text) -> Text {
     Text::new(&plain)
 }
 
-fn strength_in(text: &Text, cue: &str) -> usize {
+/// How strongly `text` matches one cue: the length of the matched phrase (0 when absent).
+fn strength(text: &Text, cue: &str) -> usize {
     if cue.contains('+') {
         let parts: Vec<&str> = cue.split('+').collect();
         if parts.iter().all(|p| text.has(p)) {
@@ -559,8 +555,10 @@ fn score(text: &Text, cues: &[&str]) -> usize {
     cues.iter().map(|c| strength(text, c)).max().unwrap_or(0)
 }
 
-/// Keys of `table` ranked by cue strength (those with none left out), best first.
+/// Keys of `table` ranked by cue strength (those with none left out), best first; compounds
+/// ([`COMPOUNDS`]) match no cue.
 fn ranked(text: &Text, table: &[(&'static str, &[&str])]) -> Vec<(&'static str, usize)> {
+    let text = &without_compounds(text);
     let mut out: Vec<(&'static str, usize)> = table
         .iter()
         .map(|(k, cues)| (*k, score(text, cues)))

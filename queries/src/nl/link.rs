@@ -917,12 +917,12 @@ fn link_top_n(text: &Text) -> Option<u32> {
     let as_number = [
         "hai", "ba", "bốn", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười",
     ];
-    let words: Vec<String> = text
-        .words()
+    let folded = text.words();
+    let words: Vec<String> = folded
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let next = text.words().get(i + 1).copied().unwrap_or("");
+            let next = folded.get(i + 1).copied().unwrap_or("");
             let typed = light.get(i).copied().unwrap_or(w);
             let number_word =
                 (as_number.contains(&typed) || typed == *w) && !(*w == "hai" && next == "phong");
