@@ -56,5 +56,5 @@ build_release() {
   node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
     --strip-producers --strip-target-features \
     "$SITE/pkg/ioc_bg.wasm" -o "$SITE/pkg/ioc_bg.wasm"
-  cp -r assets/. "$SITE/"
+  cp -r assets/. "$SITE/pkg/"
 }

@@ -146,17 +146,21 @@ pub struct AuditPage {
 /// [`AppError::Invalid`] for a malformed date; [`AppError::Unavailable`] when the store fails.
 #[server]
 pub async fn audit_entries(query: AuditQuery) -> Result<AuditPage, AppError> {
-    let user = ssr::current_user()?;
+    let user = ssr::current_user().map_err(crate::ssr::with_status)?;
     if !user.is_leadership() {
-        return Err(AppError::Forbidden(
+        return Err(crate::ssr::with_status(AppError::Forbidden(
             crate::text::auth::ERR_FORBIDDEN.to_owned(),
-        ));
+        )));
     }
     let source = use_context::<ssr::AuthContext>().ok_or_else(|| {
         tracing::error!("AuthContext missing from the Leptos context");
-        AppError::Internal
+        crate::ssr::with_status(AppError::Internal)
     })?;
-    source.0.audit_page(query).await
+    source
+        .0
+        .audit_page(query)
+        .await
+        .map_err(crate::ssr::with_status)
 }
 
 /// Server-side helpers: the caller, and the audit source the `server` crate provides.

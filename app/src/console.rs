@@ -18,6 +18,21 @@ pub struct Caller {
     /// A province the page or request narrows to (`?tinh=`); the server accepts it only
     /// within the session's scope.
     pub province: Option<String>,
+    /// The session id ([`queries::access::SessionId`]; empty for a Bearer token).
+    pub session: String,
+}
+
+/// The token that confirms the caller clicked to run `sql`: SQL in a link (`/hoi-dap?sql=…`)
+/// runs only with the token of the session that asked for it, so a link from elsewhere cannot
+/// run SQL in a victim's name. Only the server knows the session id (an HttpOnly cookie).
+pub fn run_token(session: &str, sql: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"thads-ioc run-sql\n");
+    h.update(session.as_bytes());
+    h.update(b"\n");
+    h.update(sql.trim().as_bytes());
+    hex::encode(&h.finalize()[..16])
 }
 
 /// Questions and edited SQL, answered in the caller's scope and audited.
@@ -72,11 +87,17 @@ pub fn caller(province: Option<String>) -> Result<Caller, AppError> {
         .get::<queries::access::ClientAddr>()
         .map(|a| a.0.clone())
         .unwrap_or_default();
+    let session = parts
+        .extensions
+        .get::<queries::access::SessionId>()
+        .map(|s| s.0.clone())
+        .unwrap_or_default();
     Ok(Caller {
         user,
         scope,
         address,
         province: province.filter(|p| !p.trim().is_empty()),
+        session,
     })
 }
 

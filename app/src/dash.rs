@@ -125,6 +125,14 @@ pub fn require(
 /// # Errors
 /// [`AppError::Forbidden`] when `q` names a province, office or officer outside `scope`.
 pub fn confine(scope: &Scope, mut q: OverdueQuery) -> Result<OverdueQuery, AppError> {
+    // Every text filter is a code: a long one is not a filter, and it would be logged.
+    let texts = [&q.tinh, &q.quy_tac, &q.loai_an, &q.sap_xep];
+    if texts
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| v.len() > MAX_FILTER_BYTES))
+    {
+        return Err(AppError::Invalid(t::BAD_FILTER.to_string()));
+    }
     let forbid = || AppError::Forbidden(t::FORBIDDEN.to_string());
     let own_tinh = |q: &mut OverdueQuery, own: &str| {
         if q.tinh.as_deref().is_some_and(|x| x != own) {
@@ -160,6 +168,9 @@ pub fn confine(scope: &Scope, mut q: OverdueQuery) -> Result<OverdueQuery, AppEr
     }
     Ok(q)
 }
+
+/// The longest text filter of the overdue list (codes are short).
+pub const MAX_FILTER_BYTES: usize = 64;
 
 /// How many provinces the wall display calls out as weakest.
 pub const WEAKEST: usize = 5;

@@ -20,6 +20,9 @@ pub enum AppError {
     /// No such province, office, officer or case (HTTP 404).
     #[error("{}", text::ERR_NOT_FOUND)]
     NotFound,
+    /// Too many requests of this kind from the caller; the text says when to retry (HTTP 429).
+    #[error("{0}")]
+    RateLimited(String),
     /// The store cannot be reached.
     #[error("{}", text::ERR_UNAVAILABLE)]
     Unavailable,
@@ -36,6 +39,7 @@ impl AppError {
             AppError::Unauthorized => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound => 404,
+            AppError::RateLimited(_) => 429,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
         }

@@ -70,7 +70,7 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="ioc" href="/style.css"/>
+        <Stylesheet id="ioc" href="/pkg/style.css"/>
         <Title text=text::APP_TITLE/>
         <Router>
             <components::user_menu::UserMenu/>

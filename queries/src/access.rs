@@ -149,6 +149,11 @@ impl Access {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientAddr(pub String);
 
+/// The id of the request's session (empty for a Bearer token): put in the request extensions by
+/// the server's auth middleware; the secret that confirmation tokens are derived from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionId(pub String);
+
 /// The signed-in caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {

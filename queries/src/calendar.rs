@@ -40,8 +40,16 @@ pub fn is_working_day(d: NaiveDate) -> bool {
     d.weekday().number_from_monday() <= 5 && holiday_name(d.year(), d.month(), d.day()).is_none()
 }
 
-/// The date `n` working days after `from` (`from` itself not counted).
+/// The longest span, in days, a period, a duration or a deadline may have (a century): a larger
+/// number in a question or a command is not a date.
+pub const MAX_DAYS: i64 = 36_600;
+
+/// The date `n` working days after `from` (`from` itself not counted); `None` beyond
+/// [`MAX_DAYS`].
 pub fn add_working_days(from: NaiveDate, n: i64) -> Option<NaiveDate> {
+    if n > MAX_DAYS {
+        return None;
+    }
     let mut d = from;
     let mut left = n;
     while left > 0 {

@@ -98,14 +98,41 @@ impl AuditEntry {
 
     /// From client address `address`.
     pub fn from(mut self, address: &str) -> AuditEntry {
-        address.clone_into(&mut self.address);
+        self.address = address.chars().take(64).collect();
         self
     }
 
-    /// With `detail`.
-    pub fn detail(mut self, detail: serde_json::Value) -> AuditEntry {
+    /// With `detail`; every text in it is clipped to [`MAX_DETAIL_CHARS`] and every list to
+    /// [`MAX_DETAIL_ITEMS`], so no request can make the append-only log grow by more than a
+    /// bounded amount.
+    pub fn detail(mut self, mut detail: serde_json::Value) -> AuditEntry {
+        clip(&mut detail);
         self.detail = detail;
         self
+    }
+}
+
+/// The longest text kept in an entry's detail (the longest edited SQL fits).
+pub const MAX_DETAIL_CHARS: usize = 8 * 1024;
+/// The most items kept of a list in an entry's detail.
+pub const MAX_DETAIL_ITEMS: usize = 100;
+
+/// Clips the texts and lists of `v` in place (see [`AuditEntry::detail`]).
+fn clip(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            if let Some((cut, _)) = s.char_indices().nth(MAX_DETAIL_CHARS) {
+                s.truncate(cut);
+                s.push('…');
+            }
+        }
+        Value::Array(items) => {
+            items.truncate(MAX_DETAIL_ITEMS);
+            items.iter_mut().for_each(clip);
+        }
+        Value::Object(fields) => fields.values_mut().for_each(clip),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 
@@ -246,4 +273,27 @@ pub async fn list(store: &Store, f: &Filter) -> Result<(Vec<Row>, i64)> {
         Store::Sqlite(pool) => run!(pool),
         Store::Postgres(pool) => run!(pool),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_clipped() {
+        let long = "é".repeat(MAX_DETAIL_CHARS * 8);
+        let entry = AuditEntry::new(action::ACCESS_DENIED, outcome::DENIED).detail(
+            serde_json::json!({"path": long, "rows": vec![1; MAX_DETAIL_ITEMS * 3], "n": 7}),
+        );
+        let path = entry.detail["path"].as_str().unwrap();
+        assert_eq!(path.chars().count(), MAX_DETAIL_CHARS + 1);
+        assert!(path.ends_with('…'));
+        assert_eq!(
+            entry.detail["rows"].as_array().unwrap().len(),
+            MAX_DETAIL_ITEMS
+        );
+        assert_eq!(entry.detail["n"], 7);
+        let short = AuditEntry::new(action::LOGIN, outcome::OK).detail(serde_json::json!("ok"));
+        assert_eq!(short.detail, "ok");
+    }
 }

@@ -24,7 +24,7 @@ pub struct ConfigError {
 pub struct Config {
     /// `DATABASE_URL`: `sqlite:PATH` (default `sqlite:data/ioc.db`) or `postgres://…`.
     pub database_url: String,
-    /// `IOC_SITE_ROOT`: folder with the built site (`pkg/`, `style.css`); default `target/site`.
+    /// `IOC_SITE_ROOT`: folder with the built site (`pkg/`: the wasm bundle and the stylesheets); default `target/site`.
     pub site_root: PathBuf,
     /// `IOC_MODEL_PATH`: the GGUF weights; default: the default model in the cache that
     /// `scripts/fetch-model.sh` fills (`$IOC_CACHE_DIR`, else `~/.cache/thads-ioc`); `off`:

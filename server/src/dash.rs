@@ -775,6 +775,14 @@ pub async fn csv(
     let (Some(axum::Extension(scope)), Some(axum::Extension(user))) = (scope, user) else {
         return (axum::http::StatusCode::UNAUTHORIZED, "").into_response();
     };
+    if let Err(wait) = state.exports.take(user.id) {
+        return (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, wait.seconds().to_string())],
+            t::EXPORT_RATE,
+        )
+            .into_response();
+    }
     let filters = serde_json::to_value(&q).unwrap_or_default();
     let result = async {
         let q = app::dash::confine(&scope, q)?;

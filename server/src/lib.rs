@@ -39,6 +39,7 @@ pub mod ingest;
 pub mod live;
 pub mod live_bench;
 pub mod projection;
+pub mod rate;
 pub mod seed;
 pub mod store;
 pub mod tasks;

@@ -27,6 +27,7 @@ use crate::ask::FramesRunner;
 use crate::audit::{self, action, outcome, AuditEntry};
 use crate::feed::{ChangeSet, Feed};
 use crate::projection::Projection;
+use crate::rate::RateLimit;
 use crate::store::Store;
 use app::error::AppError;
 use app::ssr::BoxFuture;
@@ -59,6 +60,12 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_COMMENT: usize = 2000;
 /// Tasks listed on one board.
 pub const MAX_ROWS: usize = 500;
+/// Longest command, in characters (it is stored with each task it creates).
+pub const MAX_COMMAND: usize = 1000;
+/// Confirmed commands per user in [`CONFIRM_WINDOW`] (each may create a task per unit).
+pub const CONFIRMS_PER_WINDOW: usize = 20;
+/// The window of [`CONFIRMS_PER_WINDOW`].
+pub const CONFIRM_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 /// Task events buffered per live stream before it lags (a lagging stream skips them).
 const BUS_CAPACITY: usize = 256;
 
@@ -73,6 +80,8 @@ pub enum TaskError {
     NotFound,
     #[error("Chưa có dữ liệu để giao nhiệm vụ.")]
     NoData,
+    #[error("Bạn đã giao quá nhiều nhiệm vụ trong thời gian ngắn; vui lòng thử lại sau {0} giây.")]
+    RateLimited(u64),
     #[error(transparent)]
     Store(#[from] crate::store::Error),
 }
@@ -89,6 +98,7 @@ impl TaskError {
             TaskError::Invalid(_) => StatusCode::BAD_REQUEST,
             TaskError::Forbidden(_) => StatusCode::FORBIDDEN,
             TaskError::NotFound => StatusCode::NOT_FOUND,
+            TaskError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             TaskError::NoData | TaskError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -98,6 +108,7 @@ impl TaskError {
             TaskError::Invalid(m) => AppError::Invalid(m.clone()),
             TaskError::Forbidden(m) => AppError::Forbidden(m.clone()),
             TaskError::NotFound => AppError::NotFound,
+            TaskError::RateLimited(_) => AppError::RateLimited(self.to_string()),
             TaskError::NoData | TaskError::Store(_) => AppError::Unavailable,
         }
     }
@@ -291,6 +302,11 @@ pub fn prepare(
             as_of.format("%d/%m/%Y")
         )));
     }
+    if form.command.chars().count() > MAX_COMMAND {
+        return Err(TaskError::Invalid(format!(
+            "Câu lệnh giao việc dài quá {MAX_COMMAND} ký tự."
+        )));
+    }
     if form.so_luong == Some(0) {
         return Err(TaskError::Invalid("Số lượng phải lớn hơn 0.".into()));
     }
@@ -316,7 +332,13 @@ pub fn prepare(
         let ids = match &records {
             Some(r) => {
                 let (_, table) = runner.run(&r.sql, MAX_TASK_IDS).map_err(|e| {
-                    TaskError::Invalid(format!("Không lấy được danh sách hồ sơ: {e}"))
+                    // The engine's text is for the log; the user gets what to do.
+                    tracing::warn!(error = %e, sql = %r.sql, "task record selection");
+                    TaskError::Invalid(
+                        "Không lấy được danh sách hồ sơ cho nhiệm vụ này; hãy nêu rõ hơn \
+                         loại hồ sơ và điều kiện, hoặc bỏ phần hồ sơ liên kết."
+                            .into(),
+                    )
                 })?;
                 let mut ids: Vec<i64> = table
                     .rows
@@ -770,6 +792,7 @@ pub struct Tasks {
     projection: Projection,
     feed: Feed,
     bus: broadcast::Sender<Arc<TaskEvent>>,
+    confirms: Arc<RateLimit>,
 }
 
 impl Tasks {
@@ -780,6 +803,7 @@ impl Tasks {
             projection,
             feed,
             bus: broadcast::channel(BUS_CAPACITY).0,
+            confirms: Arc::new(RateLimit::new(CONFIRMS_PER_WINDOW, CONFIRM_WINDOW)),
         }
     }
 
@@ -826,6 +850,11 @@ impl Tasks {
     /// # Errors
     /// See [`prepare`] and [`create`].
     pub async fn confirm(&self, actor: &Actor, form: &TaskForm) -> Result<Created, TaskError> {
+        if let Some(user) = &actor.user {
+            self.confirms
+                .take(user.id)
+                .map_err(|wait| TaskError::RateLimited(wait.seconds()))?;
+        }
         let (frames, as_of) = self
             .projection
             .with_frames(|f, as_of| (f.clone(), as_of))

@@ -39,7 +39,12 @@ pub struct State {
     pub console: crate::console::Console,
     /// Tasks: store, scope, audit and the live bus of `event: task`.
     pub tasks: crate::tasks::Tasks,
+    /// CSV exports per user ([`EXPORTS_PER_MINUTE`]), whichever page they come from.
+    pub exports: Arc<crate::rate::RateLimit>,
 }
+
+/// CSV exports a user may start per minute.
+pub const EXPORTS_PER_MINUTE: usize = 10;
 
 /// Opens the store, applies migrations, loads the analytical projection and builds the shared
 /// state.
@@ -81,6 +86,10 @@ pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
         projection,
         shutdown: CancellationToken::new(),
         ingest_token: cfg.ingest_token.clone().map(Arc::from),
+        exports: Arc::new(crate::rate::RateLimit::new(
+            EXPORTS_PER_MINUTE,
+            std::time::Duration::from_secs(60),
+        )),
         auth: crate::auth::Auth {
             secure_cookies: cfg.secure_cookies,
             ..crate::auth::Auth::default()
@@ -168,7 +177,33 @@ pub fn router(mut state: State) -> Router {
             state,
             crate::auth::middleware,
         ))
+        .layer(axum::middleware::map_response(security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(make_span))
+}
+
+/// The Content-Security-Policy of every response: scripts, styles, data and forms from this
+/// site only (the hydration script is inline, and wasm needs `wasm-unsafe-eval`); no framing
+/// by other sites; no plugins.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+    script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+    base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every response (a handler's own value is kept).
+async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let headers = resp.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    resp
 }
 
 fn make_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {

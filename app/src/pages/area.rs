@@ -46,7 +46,7 @@ pub fn ProvincePage() -> impl IntoView {
 fn AreaPage(ma_tinh: Signal<Option<String>>) -> impl IntoView {
     let data = resource(move || ma_tinh.get(), load_area);
     view! {
-        <Stylesheet id="dash" href="/dash.css"/>
+        <Stylesheet id="dash" href="/pkg/dash.css"/>
         <main class="page area">
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>

@@ -32,19 +32,41 @@ pub async fn ask_question(
 }
 
 /// Runs SQL the analyst edited, through the guard, in the session's scope.
+///
+/// `confirm` is `None` when the page calls this on a click (a POST, origin-checked). SQL that
+/// arrived in the page's address (`?sql=…`) passes the address's `xac_nhan` token: without the
+/// session's [`crate::console::run_token`] for that SQL nothing runs, and the answer asks for
+/// a click instead.
 #[server]
 pub async fn run_edited_sql(
     sql: String,
     question: Option<String>,
     tinh: Option<String>,
+    confirm: Option<String>,
 ) -> Result<AskReply, AppError> {
     use crate::ssr::with_status;
     let caller = crate::console::caller(tinh).map_err(with_status)?;
+    if confirm.is_some_and(|c| c != crate::console::run_token(&caller.session, &sql)) {
+        return Ok(AskReply {
+            kind: "refuse".into(),
+            question: question.unwrap_or_default(),
+            answer: t::SQL_UNCONFIRMED.into(),
+            reason: Some("unconfirmed".into()),
+            sql: Some(sql),
+            ..AskReply::default()
+        });
+    }
     crate::console::asker()?
         .run_sql(caller, sql, question)
         .await
         .map_err(with_status)
 }
+
+/// Where the SQL form posts without JavaScript: the server answers with this page's address
+/// for the SQL and its confirmation token (SQL state changes and runs only by POST).
+pub const RUN_ACTION: &str = "/hoi-dap/chay";
+/// Where the SQL form's CSV button posts (the same fields: `sql`, `q`, `tinh`).
+pub const CSV_ACTION: &str = "/api/ask/csv";
 
 /// Percent-encodes a query-string value.
 pub fn encode(s: &str) -> String {
@@ -117,12 +139,13 @@ pub fn AskPage() -> impl IntoView {
                     m.get("prev").filter(|v| !v.trim().is_empty()),
                     m.get("sql").filter(|v| !v.trim().is_empty()),
                     m.get("tinh").filter(|v| !v.trim().is_empty()),
+                    m.get("xac_nhan").unwrap_or_default(),
                 )
             })
         },
-        |(q, prev, sql, tinh)| async move {
+        |(q, prev, sql, tinh, confirm)| async move {
             match (q, sql) {
-                (q, Some(sql)) => run_edited_sql(sql, q, tinh).await.map(Some),
+                (q, Some(sql)) => run_edited_sql(sql, q, tinh, Some(confirm)).await.map(Some),
                 (Some(q), None) => ask_question(q, prev, tinh).await.map(Some),
                 _ => Ok(None),
             }
@@ -194,8 +217,8 @@ pub fn AskPage() -> impl IntoView {
         .collect_view();
     let tinh_hist = tinh.clone();
     view! {
-        <Stylesheet id="dash" href="/dash.css"/>
-        <Stylesheet id="ask" href="/ask.css"/>
+        <Stylesheet id="dash" href="/pkg/dash.css"/>
+        <Stylesheet id="ask" href="/pkg/ask.css"/>
         <Title text=t::TITLE/>
         <main class="page ask-page">
             <header class="page-header">
@@ -314,20 +337,18 @@ fn AnswerView(
     let refused = reply.refused();
     let sql_text = RwSignal::new(first_sql.or_else(|| reply.sql.clone()).unwrap_or_default());
     let question = reply.question.clone();
-    let csv_href = reply.sql.as_ref().filter(|_| !refused).map(|sql| {
-        let mut h = format!("/api/ask/csv?sql={}", encode(sql));
-        if !question.is_empty() {
-            h.push_str(&format!("&question={}", encode(&question)));
-        }
-        if let Some(tinh) = &tinh {
-            h.push_str(&format!("&tinh={}", encode(tinh)));
-        }
-        h
-    });
+    let exportable = reply.sql.is_some() && !refused;
     let q_for_rerun = question.clone();
     let tinh_for_rerun = tinh.clone();
     let running = RwSignal::new(false);
     let on_rerun = move |ev: leptos::ev::SubmitEvent| {
+        // The CSV button posts the same form to the export: the browser downloads it.
+        if ev
+            .submitter()
+            .is_some_and(|b| b.get_attribute("formaction").as_deref() == Some(CSV_ACTION))
+        {
+            return;
+        }
         ev.prevent_default();
         if running.get_untracked() {
             return;
@@ -337,7 +358,7 @@ fn AnswerView(
         let q = Some(q_for_rerun.clone()).filter(|q| !q.is_empty());
         let tinh = tinh_for_rerun.clone();
         leptos::task::spawn_local(async move {
-            let result = run_edited_sql(sql, q, tinh).await;
+            let result = run_edited_sql(sql, q, tinh, None).await;
             running.set(false);
             match result {
                 Ok(reply) => {
@@ -415,7 +436,7 @@ fn AnswerView(
                 }
             })}
             {(reply.sql.is_some() || !refused).then(|| view! {
-                <form class="ask-sql" method="get" action="/hoi-dap" on:submit=on_rerun>
+                <form class="ask-sql" method="post" action=RUN_ACTION on:submit=on_rerun>
                     <label for="ask-sql-text">{t::SQL}</label>
                     <textarea id="ask-sql-text" name="sql" rows="6" spellcheck="false" aria-describedby="ask-sql-hint"
                         prop:value=move || sql_text.get()
@@ -426,7 +447,9 @@ fn AnswerView(
                     <p id="ask-sql-hint" class="muted">{t::SQL_HINT}</p>
                     <div class="ask-form-row">
                         <button type="submit" class="ask-rerun" disabled=move || running.get()>{t::RERUN}</button>
-                        {csv_href.clone().map(|h| view! { <a class="ask-csv" href=h download="hoi-dap.csv">{t::CSV}</a> })}
+                        {exportable.then(|| view! {
+                            <button type="submit" class="ask-csv" formaction=CSV_ACTION formmethod="post">{t::CSV}</button>
+                        })}
                     </div>
                 </form>
             })}

@@ -130,7 +130,7 @@ pub fn OfficePage() -> impl IntoView {
     let id = id_param("id");
     let data = resource(move || id.get(), load_office);
     view! {
-        <Stylesheet id="dash" href="/dash.css"/>
+        <Stylesheet id="dash" href="/pkg/dash.css"/>
         <main class="page area">
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
@@ -190,7 +190,7 @@ pub fn OfficerPage() -> impl IntoView {
         |(id, page)| load_officer(id, page),
     );
     view! {
-        <Stylesheet id="dash" href="/dash.css"/>
+        <Stylesheet id="dash" href="/pkg/dash.css"/>
         <main class="page area">
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
@@ -297,7 +297,7 @@ pub fn CasePage() -> impl IntoView {
     let id = id_param("id");
     let data = resource(move || id.get(), load_case);
     view! {
-        <Stylesheet id="dash" href="/dash.css"/>
+        <Stylesheet id="dash" href="/pkg/dash.css"/>
         <main class="page area">
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>

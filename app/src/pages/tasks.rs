@@ -159,8 +159,8 @@ pub fn TasksPage() -> impl IntoView {
         |(q, _)| load_task_board(q.don_vi, q.trang_thai, q.han, q.qua_han),
     );
     view! {
-        <Stylesheet id="dash" href="/dash.css"/>
-        <Stylesheet id="tasks" href="/tasks.css"/>
+        <Stylesheet id="dash" href="/pkg/dash.css"/>
+        <Stylesheet id="tasks" href="/pkg/tasks.css"/>
         <Title text=t::TITLE/>
         <main class="page tasks-page">
             <header class="page-header">
@@ -427,7 +427,7 @@ pub fn TaskDraftForm(draft: Draft) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <Stylesheet id="tasks" href="/tasks.css"/>
+        <Stylesheet id="tasks" href="/pkg/tasks.css"/>
         <section class="task-draft" aria-labelledby="task-draft-title">
             <h3 id="task-draft-title">{t::DRAFT_HEADING}</h3>
             <p class="muted">{t::DRAFT_HINT}</p>
@@ -490,7 +490,7 @@ pub fn ProvinceTasks(ma_tinh: String) -> impl IntoView {
         |u| load_task_board(Some(u), None, None, false),
     );
     view! {
-        <Stylesheet id="tasks" href="/tasks.css"/>
+        <Stylesheet id="tasks" href="/pkg/tasks.css"/>
         <section class="panel area-tasks" aria-labelledby="area-tasks-title">
             <h2 id="area-tasks-title">{t::AREA_HEADING}</h2>
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>

@@ -50,7 +50,7 @@ pub fn WallPage() -> impl IntoView {
     });
     view! {
         <Title text=t::WALL_TITLE/>
-        <Stylesheet id="dash" href="/dash.css"/>
+        <Stylesheet id="dash" href="/pkg/dash.css"/>
         <main class="wall" aria-label=t::WALL_TITLE>
             <LiveBanner live/>
             <Transition fallback=|| view! { <p class="wall-loading">{text::LOADING}</p> }>

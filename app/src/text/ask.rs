@@ -25,6 +25,7 @@ pub const NO_ROWS: &str = "Truy vấn không trả về dòng nào.";
 pub const SQL: &str = "Câu lệnh SQL";
 pub const SQL_HINT: &str = "Bạn có thể sửa câu lệnh rồi chạy lại; câu lệnh luôn đi qua bộ kiểm tra an toàn và chỉ đọc dữ liệu trong phạm vi của bạn.";
 pub const RERUN: &str = "Chạy lại";
+pub const SQL_UNCONFIRMED: &str = "Câu lệnh này đến từ một đường dẫn nên chưa được chạy. Hãy đọc kỹ câu lệnh, rồi bấm «Chạy lại» nếu bạn muốn chạy.";
 pub const CSV: &str = "Tải CSV";
 pub const AS_OF: &str = "Số liệu tính đến ngày";
 pub const LATENCY: &str = "Thời gian trả lời";

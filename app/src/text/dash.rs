@@ -4,6 +4,9 @@
 pub const NAV_LABEL: &str = "Đường dẫn";
 pub const NAV_COUNTRY: &str = "Toàn quốc";
 pub const NAV_WALL: &str = "Màn hình điều hành";
+pub const BAD_FILTER: &str = "Tham số lọc không hợp lệ (quá dài).";
+pub const EXPORT_RATE: &str =
+    "Bạn đã xuất dữ liệu quá nhiều lần trong thời gian ngắn; vui lòng thử lại sau ít phút.";
 pub const FORBIDDEN: &str =
     "Bạn không có quyền xem số liệu này: trang thuộc phạm vi ngoài đơn vị được phân quyền.";
 

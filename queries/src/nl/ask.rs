@@ -995,4 +995,53 @@ mod tests {
             "Có bao nhiêu chấp hành viên ở Huế đang công tác?"
         );
     }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        struct NoRows;
+        impl Runner for NoRows {
+            fn run(&self, sql: &str, _: usize) -> Result<(String, ResultTable), String> {
+                Ok((sql.to_owned(), ResultTable::default()))
+            }
+        }
+
+        fn word() -> impl Strategy<Value = String> {
+            let vocabulary = prop::sample::select(vec![
+                "bao", "nhiêu", "việc", "đơn", "biên", "lai", "tỉnh", "Hà", "Nội", "quá", "hạn",
+                "ngày", "qua", "trong", "tháng", "năm", "quý", "trên", "dưới", "tỷ", "triệu",
+                "đồng", "%", "phần", "trăm", "top", "so", "với", "cùng", "kỳ", "giao", "nhiệm",
+                "vụ", "cho", "xác", "minh", "kê", "biên", "chưa", "đã", "T10/2026", "vs",
+            ])
+            .prop_map(str::to_owned);
+            let number = prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                "[0-9]{9,40}",
+                "[0-9]{1,3}[.,][0-9]{1,30}",
+            ];
+            prop_oneof![4 => vocabulary, 2 => number, 1 => "\\PC{0,6}"]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 150, .. ProptestConfig::default() })]
+            /// Any question — huge numbers, odd punctuation — gets an answer or a refusal, never
+            /// a panic (which the server would report as "busy").
+            #[test]
+            fn questions_never_panic(words in prop::collection::vec(word(), 1..14)) {
+                let q = words.join(" ");
+                let a = ask(
+                    &q,
+                    None,
+                    &Scope::National,
+                    as_of(),
+                    Route::PlanThenSql,
+                    &mut RulesFiller,
+                    &NoRows,
+                    &mut |_| {},
+                );
+                prop_assert!(!a.kind.is_empty());
+            }
+        }
+    }
 }

@@ -1196,6 +1196,7 @@ fn base(metric: &Metric, q: &mut Q) -> Cols {
 /// (`wd(as_of) − wd(x) > n` with `wd` = `lich.stt_ngay_lam_viec`) exactly when `x < d`: the
 /// `n`-th working day before the last working day on or before `as_of`, as a SQL literal.
 fn working_days_back(as_of: NaiveDate, n: u32) -> String {
+    let n = n.min(u32::try_from(crate::calendar::MAX_DAYS).unwrap_or(u32::MAX));
     let step = |d: NaiveDate| d.pred_opt().unwrap_or(d);
     let mut d = as_of;
     while !crate::calendar::is_working_day(d) && d > NaiveDate::MIN {
@@ -1212,7 +1213,12 @@ fn working_days_back(as_of: NaiveDate, n: u32) -> String {
 }
 
 fn minus_days(d: NaiveDate, n: i64) -> String {
-    lit(&(d - chrono::Duration::days(n)).to_string())
+    // A number beyond any date (a century or more) means "since ever" (or "from now on").
+    let n = n.clamp(-crate::calendar::MAX_DAYS, crate::calendar::MAX_DAYS);
+    lit(&d
+        .checked_sub_signed(chrono::Duration::days(n))
+        .unwrap_or(d)
+        .to_string())
 }
 
 fn minus_months(d: NaiveDate, n: u32) -> String {

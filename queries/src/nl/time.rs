@@ -5,6 +5,7 @@
 //! user. Every resolved period carries a Vietnamese label with its dates, which the answer
 //! states.
 
+use crate::calendar::MAX_DAYS;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use super::normalize::{find_words, Text};
@@ -313,6 +314,11 @@ fn year_word(w: &str) -> Option<i32> {
     (w.len() == 4 && (2000..2100).contains(&y)).then_some(y)
 }
 
+/// `d` moved by `n` days, if that is a date.
+fn days_after(d: NaiveDate, n: i64) -> Option<NaiveDate> {
+    d.checked_add_signed(Duration::try_days(n)?)
+}
+
 /// "N ngày qua / gần đây / vừa qua / gần nhất": the last N days including today.
 fn last_n_days(words: &[&str], as_of: NaiveDate) -> Option<Period> {
     for (i, w) in words.iter().enumerate() {
@@ -328,7 +334,8 @@ fn last_n_days(words: &[&str], as_of: NaiveDate) -> Option<Period> {
         );
         let before = i.checked_sub(1).and_then(|k| words.get(k)).copied();
         if recent || before == Some("trong") && matches!(next, "qua" | "gan") {
-            let from = as_of - Duration::days(n - 1);
+            // A span the data cannot have (beyond MAX_DAYS) is not a period.
+            let from = days_after(as_of, 1 - n).filter(|_| (1..=MAX_DAYS).contains(&n))?;
             return Some(span(from, as_of, &format!("{n} ngày qua")));
         }
     }
@@ -497,14 +504,17 @@ pub fn deadline(
         if !matches!(before, Some("trong" | "sau" | "vong" | "han")) {
             continue;
         }
+        if !(0..=MAX_DAYS).contains(&n) {
+            return None;
+        }
         match (
             words.get(i + 1).copied(),
             words.get(i + 2).copied(),
             words.get(i + 3).copied(),
         ) {
             (Some("ngay"), Some("lam"), Some("viec")) => return working_days_after(as_of, n),
-            (Some("ngay"), _, _) => return Some(as_of + Duration::days(n)),
-            (Some("tuan"), _, _) => return Some(as_of + Duration::days(7 * n)),
+            (Some("ngay"), _, _) => return days_after(as_of, n),
+            (Some("tuan"), _, _) => return days_after(as_of, 7 * n),
             (Some("thang"), _, _) => {
                 return as_of.checked_add_months(Months::new(u32::try_from(n).ok()?))
             }
@@ -658,5 +668,80 @@ mod tests {
         assert_eq!(d("trong tháng 12").as_deref(), Some("2026-12-31"));
         assert_eq!(d("trong 10 ngày làm việc").as_deref(), Some("2026-12-04"));
         assert_eq!(d("rà soát các việc hoãn"), None);
+    }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn word() -> impl Strategy<Value = String> {
+            let vocabulary = prop::sample::select(vec![
+                "ngày", "ngay", "qua", "trong", "tháng", "năm", "quý", "tuần", "trước", "gần",
+                "đây", "nhất", "làm", "việc", "sau", "hạn", "vòng", "từ", "đến", "cùng", "kỳ",
+                "so", "với", "vs", "đầu", "cuối", "nay", "hôm", "này", "lũy", "kế", "thống", "kê",
+                "và", "T", "Q", "/", "-", "", "hết",
+            ])
+            .prop_map(str::to_owned);
+            let number = prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<u64>().prop_map(|n| n.to_string()),
+                (0u32..100_000).prop_map(|n| n.to_string()),
+                "[0-9]{9,30}",
+            ];
+            let date = (0u32..40, 0u32..15, prop::option::of(0i64..300_000)).prop_map(
+                |(d, m, y)| match y {
+                    Some(y) => format!("{d}/{m}/{y}"),
+                    None => format!("{d}/{m}"),
+                },
+            );
+            let quarter = (0u32..10, -5i64..99_999).prop_map(|(m, y)| format!("T{m}/{y}"));
+            prop_oneof![4 => vocabulary, 3 => number, 1 => date, 1 => quarter, 1 => "\\PC{0,8}"]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, .. ProptestConfig::default() })]
+            /// The date parser never panics (issue 17: "99999999999 ngày qua" did), whatever
+            /// numbers and time words a question holds.
+            #[test]
+            fn time_expressions_never_panic(words in prop::collection::vec(word(), 0..12), day in -40_000i64..40_000) {
+                let q = words.join(" ");
+                let as_of = as_of()
+                    .checked_add_signed(Duration::days(day))
+                    .unwrap_or_else(as_of);
+                let text = Text::new(&q);
+                // "từ 1/1/1981 đến nay" asked on 31/12/1980 is an empty range, not an error.
+                if let Some(p) = resolve(&text, as_of) {
+                    prop_assert!(!p.label.is_empty(), "{q}: {p:?}");
+                }
+                let _ = compared_periods(&text, as_of);
+                let _ = deadline(&text, as_of, crate::calendar::add_working_days);
+                for w in &words {
+                    let _ = parse_date(w, as_of, true);
+                }
+            }
+        }
+
+        #[test]
+        fn huge_numbers_are_not_dates() {
+            let t = |q: &str| Text::new(q);
+            assert_eq!(resolve(&t("99999999999 ngày qua"), as_of()), None);
+            assert_eq!(resolve(&t("0 ngày qua"), as_of()), None);
+            assert_eq!(
+                deadline(
+                    &t("trong 99999999999 ngày làm việc"),
+                    as_of(),
+                    crate::calendar::add_working_days
+                ),
+                None
+            );
+            assert_eq!(
+                deadline(
+                    &t("trong 9223372036854775807 tuần"),
+                    as_of(),
+                    crate::calendar::add_working_days
+                ),
+                None
+            );
+        }
     }
 }

@@ -19,6 +19,8 @@ pub const SESSION_TTL: Duration = Duration::hours(12);
 pub const KIOSK_SESSION_TTL: Duration = Duration::days(30);
 /// Shortest password accepted by `ioc user` and the change-password page.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The longest password accepted (longer ones are never hashed).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// Failures of account operations.
 #[derive(Debug, thiserror::Error)]
@@ -130,7 +132,7 @@ pub fn check_new_password(password: &str) -> Result<()> {
             "mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự"
         )));
     }
-    if password.len() > 1024 {
+    if password.len() > MAX_PASSWORD_BYTES {
         return Err(Error::Invalid("mật khẩu quá dài".into()));
     }
     Ok(())
@@ -228,7 +230,7 @@ pub struct NewAccount {
 pub async fn add_account(store: &Store, new: &NewAccount) -> Result<i64> {
     let login = normalize_login(&new.login);
     if login.is_empty()
-        || login.len() > 64
+        || login.len() > super::throttle::MAX_LOGIN_CHARS
         || !login
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))

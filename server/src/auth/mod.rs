@@ -33,8 +33,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Form, Router};
-pub use queries::access::ClientAddr;
 use queries::access::User;
+pub use queries::access::{ClientAddr, SessionId};
 use queries::Scope;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -47,6 +47,12 @@ pub const LOGIN_PATH: &str = "/dang-nhap";
 /// The wall display page, the only page a kiosk session opens.
 pub const WALL_PATH: &str = "/man-hinh";
 
+/// Where the built files are served (`target/site/pkg`); nothing else is static.
+pub const ASSET_PREFIX: &str = "/pkg/";
+
+/// The longest part of a refused request's path or query kept in the audit log.
+const MAX_LOGGED_PATH_CHARS: usize = 256;
+
 /// The auth layer's share of the server state.
 #[derive(Debug, Clone, Default)]
 pub struct Auth {
@@ -58,7 +64,7 @@ pub struct Auth {
 /// How the middleware treats a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
-    /// Built files (`/pkg/…`, `/style.css`, images): no session needed.
+    /// Built files under [`ASSET_PREFIX`] (the wasm bundle, stylesheets): no session needed.
     Static,
     /// Machine endpoints with their own credentials or none (`/api/health`, `/api/events`).
     Service,
@@ -81,8 +87,8 @@ pub fn classify(path: &str) -> Class {
     if path == LOGIN_PATH {
         return Class::Public;
     }
-    let last = path.rsplit('/').next().unwrap_or("");
-    if path.starts_with("/pkg/") || last.contains('.') {
+    // Only the asset prefix: a page path with a dot in it (`/tinh/79.json`) is still a page.
+    if path.starts_with(ASSET_PREFIX) {
         return Class::Static;
     }
     Class::Page
@@ -211,9 +217,11 @@ pub async fn middleware(
                 &state.store,
                 &AuditEntry::new(action::ACCESS_DENIED, outcome::DENIED)
                     .from(&addr)
-                    .detail(
-                        serde_json::json!({"method": method.as_str(), "path": path, "reason": why}),
-                    ),
+                    .detail(serde_json::json!({
+                        "method": method.as_str(),
+                        "path": path.chars().take(MAX_LOGGED_PATH_CHARS).collect::<String>(),
+                        "reason": why.chars().take(MAX_LOGGED_PATH_CHARS).collect::<String>(),
+                    })),
             )
             .await;
             return forbidden(class, text_for(ForbiddenKind::Csrf));
@@ -222,19 +230,23 @@ pub async fn middleware(
     if matches!(class, Class::Service | Class::Public) {
         return next.run(req).await;
     }
-    if class == Class::Page && safe {
-        if let Some(token) = query_param(req.uri().query(), "kiosk") {
-            return kiosk_exchange(&state, &addr, req.uri(), &token, req.headers()).await;
-        }
-    }
+    let kiosk_token = (class == Class::Page && safe)
+        .then(|| query_param(req.uri().query(), "kiosk"))
+        .flatten();
     let user = match (session_cookie(req.headers()), bearer(req.headers())) {
         (Some(id), _) => accounts::session_user(&state.store, &id).await,
         // Tools (the live benchmark, a wall display without cookies) may read the APIs with a
-        // kiosk token as a bearer token: read-only national scope.
+        // kiosk token as a bearer token: read-only national scope. A wrong token counts
+        // toward the address's limit like a wrong password.
         (None, Some(token)) if class == Class::Api => {
-            accounts::kiosk_token_user(&state.store, &token)
-                .await
-                .map(|found| found.map(|(_, user)| user))
+            if let Err(locked) = state.auth.throttle.check_address(&addr) {
+                return too_many(locked);
+            }
+            let found = accounts::kiosk_token_user(&state.store, &token).await;
+            if matches!(found, Ok(None)) {
+                state.auth.throttle.fail_address(&addr);
+            }
+            found.map(|found| found.map(|(_, user)| user))
         }
         _ => Ok(None),
     };
@@ -245,6 +257,14 @@ pub async fn middleware(
             return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
         }
     };
+    // A kiosk link opens a wall-display session in a browser that has none; it never replaces
+    // a signed-in session (a link from elsewhere must not sign the victim out).
+    if let Some(token) = kiosk_token {
+        return match user {
+            None => kiosk_exchange(&state, &addr, req.uri(), &token, req.headers()).await,
+            Some(_) => redirect(&without_param(req.uri(), "kiosk"), None),
+        };
+    }
     let Some(user) = user else {
         return anonymous(class, req.uri());
     };
@@ -259,8 +279,8 @@ pub async fn middleware(
                         .from(&addr)
                         .detail(serde_json::json!({
                             "method": method.as_str(),
-                            "path": path,
-                            "query": req.uri().query(),
+                            "path": path.chars().take(MAX_LOGGED_PATH_CHARS).collect::<String>(),
+                            "query": req.uri().query().map(|q| q.chars().take(MAX_LOGGED_PATH_CHARS).collect::<String>()),
                             "reason": reason,
                         })),
                 )
@@ -268,6 +288,9 @@ pub async fn middleware(
                 forbidden(class, text_for(ForbiddenKind::Role))
             }
         };
+    }
+    if let Some(id) = session_cookie(req.headers()) {
+        req.extensions_mut().insert(SessionId(id));
     }
     req.extensions_mut().insert(user.scope.clone());
     req.extensions_mut().insert(user);
@@ -299,44 +322,61 @@ async fn login(
 ) -> Response {
     let next = safe_next(form.next.as_deref());
     let typed = accounts::normalize_login(&form.login);
+    // A name or password no account can have is a failed attempt, and is never a key, never
+    // looked up and never hashed.
+    let plausible = typed.chars().count() <= throttle::MAX_LOGIN_CHARS
+        && form.password.len() <= accounts::MAX_PASSWORD_BYTES;
+    let shown: String = typed.chars().take(throttle::MAX_LOGIN_CHARS).collect();
     let entry = || {
         AuditEntry::new(action::LOGIN, outcome::OK)
-            .actor(&typed)
+            .actor(&shown)
             .from(&addr)
     };
-    if let Err(locked) = state.auth.throttle.check(&typed, &addr) {
-        audit::record_or_log(
-            &state.store,
-            &AuditEntry {
-                outcome: outcome::LOCKED.into(),
-                ..entry()
-            },
-        )
-        .await;
-        let code = match locked {
-            throttle::Locked::Account(_) => "khoa",
-            throttle::Locked::Address(_) => "khoa_ip",
-        };
-        return redirect(
-            &login_url(code, Some(locked.minutes()), next.as_deref()),
-            None,
-        );
-    }
-    let account = match accounts::find_account(&state.store, &typed).await {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::error!(error = %e, "login lookup");
-            return redirect(&login_url("loi", None, next.as_deref()), None);
+    let attempt = match state
+        .auth
+        .throttle
+        .begin(plausible.then_some(typed.as_str()), &addr)
+        .await
+    {
+        Ok(attempt) => attempt,
+        Err(locked) => {
+            audit::record_or_log(
+                &state.store,
+                &AuditEntry {
+                    outcome: outcome::LOCKED.into(),
+                    ..entry()
+                },
+            )
+            .await;
+            let code = match locked {
+                throttle::Locked::Account(_) => "khoa",
+                throttle::Locked::Address(_) => "khoa_ip",
+            };
+            return redirect(
+                &login_url(code, Some(locked.minutes()), next.as_deref()),
+                None,
+            );
         }
+    };
+    let account = if plausible {
+        match accounts::find_account(&state.store, &typed).await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::error!(error = %e, "login lookup");
+                return redirect(&login_url("loi", None, next.as_deref()), None);
+            }
+        }
+    } else {
+        None
     };
     let hash = account
         .as_ref()
         .filter(|a| a.active == 1)
         .map(|a| a.password_hash.clone());
-    let verified = accounts::verify_blocking(form.password, hash).await;
+    let verified = plausible && accounts::verify_blocking(form.password, hash).await;
     let user = account.as_ref().and_then(|a| a.user()).filter(|_| verified);
     let Some(user) = user else {
-        state.auth.throttle.fail(&typed, &addr);
+        drop(attempt);
         audit::record_or_log(
             &state.store,
             &AuditEntry {
@@ -348,7 +388,7 @@ async fn login(
         .await;
         return redirect(&login_url("sai", None, next.as_deref()), None);
     };
-    state.auth.throttle.succeed(&typed);
+    attempt.succeeded(&state.auth.throttle);
     // Rotation: whatever session the browser presented is gone after a login.
     if let Some(old) = session_cookie(&headers) {
         if let Err(e) = accounts::delete_session(&state.store, &old).await {
@@ -424,19 +464,28 @@ async fn change_password(
             .by(&user)
             .from(&addr)
     };
-    if let Err(locked) = state.auth.throttle.check(&user.login, &addr) {
-        audit::record_or_log(&state.store, &entry(outcome::LOCKED)).await;
-        return redirect(&format!("{PAGE}?loi=khoa&phut={}", locked.minutes()), None);
-    }
+    let attempt = match state.auth.throttle.begin(Some(&user.login), &addr).await {
+        Ok(attempt) => attempt,
+        Err(locked) => {
+            audit::record_or_log(&state.store, &entry(outcome::LOCKED)).await;
+            return redirect(&format!("{PAGE}?loi=khoa&phut={}", locked.minutes()), None);
+        }
+    };
     let account = match accounts::find_account(&state.store, &user.login).await {
         Ok(Some(a)) => a,
         Ok(None) | Err(_) => return redirect(&format!("{PAGE}?loi=loi"), None),
     };
-    if !accounts::verify_blocking(form.current.clone(), Some(account.password_hash)).await {
-        state.auth.throttle.fail(&user.login, &addr);
+    let too_long = [&form.current, &form.new, &form.confirm]
+        .iter()
+        .any(|p| p.len() > accounts::MAX_PASSWORD_BYTES);
+    if too_long
+        || !accounts::verify_blocking(form.current.clone(), Some(account.password_hash)).await
+    {
+        drop(attempt);
         audit::record_or_log(&state.store, &entry(outcome::FAILED)).await;
         return redirect(&format!("{PAGE}?loi=sai"), None);
     }
+    attempt.succeeded(&state.auth.throttle);
     let problem = if form.new != form.confirm {
         Some("khop")
     } else if form.new == form.current {
@@ -475,7 +524,7 @@ async fn kiosk_exchange(
 ) -> Response {
     const WHO: &str = "kiosk";
     let entry = |o: &str| AuditEntry::new(action::KIOSK_OPEN, o).actor(WHO).from(addr);
-    if let Err(locked) = state.auth.throttle.check(WHO, addr) {
+    if let Err(locked) = state.auth.throttle.check_address(addr) {
         audit::record_or_log(&state.store, &entry(outcome::LOCKED)).await;
         return redirect(&login_url("khoa_ip", Some(locked.minutes()), None), None);
     }
@@ -488,7 +537,7 @@ async fn kiosk_exchange(
     };
     let Some((token_id, user)) = found else {
         // Counted against the address only: "kiosk" is not an account to lock.
-        state.auth.throttle.fail(&format!("kiosk:{addr}"), addr);
+        state.auth.throttle.fail_address(addr);
         audit::record_or_log(&state.store, &entry(outcome::FAILED)).await;
         return redirect(&login_url("kiosk", None, None), None);
     };
@@ -511,8 +560,16 @@ async fn kiosk_exchange(
     )
     .await;
     // The same page without the token in the address bar.
+    redirect(
+        &without_param(uri, "kiosk"),
+        Some(session_cookie_header(&state.auth, headers, &session)),
+    )
+}
+
+/// `uri`'s path and query without the parameter `name`.
+fn without_param(uri: &axum::http::Uri, name: &str) -> String {
     let rest: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-        .filter(|(k, _)| k != "kiosk")
+        .filter(|(k, _)| k != name)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let mut to = uri.path().to_owned();
@@ -524,10 +581,29 @@ async fn kiosk_exchange(
                 .finish(),
         );
     }
-    redirect(
-        &to,
-        Some(session_cookie_header(&state.auth, headers, &session)),
+    to
+}
+
+/// 429 for a locked address, with when to retry.
+fn too_many(locked: throttle::Locked) -> Response {
+    use app::text::auth::{LOGIN_LOCKED_IP_BEFORE, LOGIN_MINUTES};
+    let message = format!(
+        "{LOGIN_LOCKED_IP_BEFORE} {} {LOGIN_MINUTES}",
+        locked.minutes()
+    );
+    let body = serde_json::json!({ "error": message }).to_string();
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_owned(),
+            ),
+            (header::RETRY_AFTER, (locked.minutes() * 60).to_string()),
+        ],
+        body,
     )
+        .into_response()
 }
 
 /// Where a user lands after login when no `next` was given.
@@ -710,7 +786,7 @@ fn forbidden(class: Class, message: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"/>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/style.css\"/></head>\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/style.css\"/></head>\
          <body><main class=\"auth-page\"><h1>{title}</h1><p>{message}</p>\
          <p><a href=\"/\">{back}</a></p></main></body></html>",
         title = app::text::auth::FORBIDDEN_HEADING,
@@ -741,7 +817,10 @@ mod tests {
     #[test]
     fn paths_are_classified() {
         assert_eq!(classify("/pkg/ioc.js"), Class::Static);
-        assert_eq!(classify("/style.css"), Class::Static);
+        assert_eq!(classify("/pkg/style.css"), Class::Static);
+        // A dot outside the asset prefix does not make a page static.
+        assert_eq!(classify("/tinh/79.json"), Class::Page);
+        assert_eq!(classify("/style.css"), Class::Page);
         assert_eq!(classify("/api/health"), Class::Service);
         assert_eq!(classify("/api/events"), Class::Service);
         assert_eq!(classify("/api/live"), Class::Api);

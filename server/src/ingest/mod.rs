@@ -25,8 +25,9 @@ use axum::extract::{DefaultBodyLimit, State as AxState};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use events::{Event, Rejection, MAX_BATCH};
+use queries::access::ClientAddr;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -45,6 +46,9 @@ pub enum IngestError {
     /// The bearer token is missing or wrong (401).
     #[error("thiếu hoặc sai mã truy cập: gửi header Authorization: Bearer <IOC_INGEST_TOKEN>")]
     Unauthorized,
+    /// Too many wrong tokens from this address (429); retry after the minutes given.
+    #[error("có quá nhiều lần gửi sai mã truy cập từ địa chỉ này; thử lại sau {0} phút")]
+    Throttled(u64),
     /// The body could not be read (413 too large, 400 otherwise).
     #[error("không đọc được nội dung yêu cầu: {message}")]
     Body { status: StatusCode, message: String },
@@ -71,6 +75,7 @@ impl IngestError {
         match self {
             IngestError::Disabled => StatusCode::SERVICE_UNAVAILABLE,
             IngestError::Unauthorized => StatusCode::UNAUTHORIZED,
+            IngestError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             IngestError::Body { status, .. } => *status,
             IngestError::Malformed(_) | IngestError::UnknownEvent(_) => StatusCode::BAD_REQUEST,
             IngestError::TooMany(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -106,6 +111,11 @@ impl IntoResponse for IngestError {
             _ => json!({"error": self.to_string()}),
         };
         let mut response = (status, Json(body)).into_response();
+        if let IngestError::Throttled(minutes) = self {
+            if let Ok(v) = header::HeaderValue::from_str(&(minutes * 60).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -231,13 +241,20 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<Event>, IngestError> {
 #[instrument(skip_all, fields(batch = tracing::field::Empty), err)]
 async fn post_events(
     AxState(state): AxState<crate::State>,
+    Extension(ClientAddr(addr)): Extension<ClientAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchAck>, IngestError> {
     let Some(expected) = state.ingest_token.as_deref() else {
         return Err(IngestError::Disabled);
     };
+    // A wrong token counts toward the address's limit like a wrong password.
+    let throttle = &state.auth.throttle;
+    throttle
+        .check_address(&addr)
+        .map_err(|locked| IngestError::Throttled(locked.minutes()))?;
     if !authorised(&headers, expected) {
+        throttle.fail_address(&addr);
         return Err(IngestError::Unauthorized);
     }
     let body = body.map_err(|r| IngestError::Body {
