@@ -10,8 +10,10 @@
 //! - `POST /api/ask/sql` (JSON [`SqlRequest`]): SQL the analyst edited, through the same guard
 //!   and scope; 200 with the [`AskReply`], 400 with a `refuse` reply when the guard refuses,
 //!   429 / 503 with a message when rate-limited or busy;
-//! - `GET /api/ask/csv?sql=…`: the rows of that SQL (re-run through the guard) as CSV, UTF-8
-//!   with a BOM so Excel shows Vietnamese;
+//! - `POST /api/ask/csv` (form `sql`, `q`, `tinh`): the rows of that SQL (re-run through the
+//!   guard) as CSV, UTF-8 with a BOM so Excel shows Vietnamese; at most 10 exports a minute;
+//! - `POST /hoi-dap/chay` (the same form): the console page's address for the SQL with the
+//!   session's confirmation token (the no-JavaScript "Chạy lại");
 //! - `GET /api/ask/status`: whether the model is loaded (`off`, `loading`, `ready`, `missing`,
 //!   `failed`).
 //!
@@ -31,9 +33,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Form, Json, Router};
 use chrono::NaiveDate;
-use queries::access::User;
+use queries::access::{SessionId, User};
 use queries::frames::Frames;
 use queries::nl::ask::{Answer, Progress, Turn};
 use queries::Scope;
@@ -601,7 +603,8 @@ pub fn routes() -> Router<crate::State> {
     Router::new()
         .route("/api/ask", get(ask_get).post(ask_post))
         .route("/api/ask/sql", post(sql_post))
-        .route("/api/ask/csv", get(csv))
+        .route("/api/ask/csv", post(csv))
+        .route(app::pages::ask::RUN_ACTION, post(confirm_run))
         .route("/api/ask/status", get(status))
 }
 
@@ -617,6 +620,7 @@ fn caller_of((user, scope, addr): Session, province: Option<String>) -> Option<C
         scope: scope?.0,
         address: addr.map(|a| a.0 .0).unwrap_or_default(),
         province: province.filter(|p| !p.trim().is_empty()),
+        session: String::new(),
     })
 }
 
@@ -732,29 +736,62 @@ async fn sql_post(
     }
 }
 
-/// `GET /api/ask/csv` parameters.
+/// The console's SQL form (`/hoi-dap`): the SQL, the question it answers, the province the page
+/// narrows to. Posted to [`app::pages::ask::RUN_ACTION`] ("Chạy lại" without JavaScript) and
+/// to [`app::pages::ask::CSV_ACTION`] ("Tải CSV").
 #[derive(Debug, serde::Deserialize)]
-pub struct CsvQuery {
+pub struct SqlForm {
     pub sql: String,
     #[serde(default)]
-    pub question: Option<String>,
+    pub q: Option<String>,
     #[serde(default)]
     pub tinh: Option<String>,
 }
 
+/// `POST /hoi-dap/chay`: sends the browser to the console's address for the SQL with the
+/// session's confirmation token (SQL in an address runs only with it; see
+/// [`app::console::run_token`]).
+async fn confirm_run(session: Option<Extension<SessionId>>, Form(f): Form<SqlForm>) -> Response {
+    let Some(Extension(SessionId(session))) = session else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [("q", &f.q), ("tinh", &f.tinh)] {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            q.append_pair(k, v);
+        }
+    }
+    q.append_pair("sql", &f.sql);
+    q.append_pair("xac_nhan", &app::console::run_token(&session, &f.sql));
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    if let Ok(to) = HeaderValue::from_str(&format!("/hoi-dap?{}", q.finish())) {
+        resp.headers_mut().insert(header::LOCATION, to);
+    }
+    resp
+}
+
+/// `POST /api/ask/csv`: the rows of the form's SQL as a CSV download.
 async fn csv(
     State(state): State<crate::State>,
     user: Option<Extension<User>>,
     scope: Option<Extension<Scope>>,
     addr: Option<Extension<crate::auth::ClientAddr>>,
-    Query(q): Query<CsvQuery>,
+    Form(f): Form<SqlForm>,
 ) -> Response {
-    let Some(caller) = caller_of((user, scope, addr), q.tinh.clone()) else {
+    let Some(caller) = caller_of((user, scope, addr), f.tinh.clone()) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
+    if let Err(wait) = state.exports.take(caller.user.id) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, wait.seconds().to_string())],
+            app::text::dash::EXPORT_RATE,
+        )
+            .into_response();
+    }
     let reply = match state
         .console
-        .run_sql(&caller, q.sql, q.question, CSV_MAX_ROWS, action::EXPORT)
+        .run_sql(&caller, f.sql, f.q, CSV_MAX_ROWS, action::EXPORT)
         .await
     {
         Ok(reply) if reply.refused() => {

@@ -34,7 +34,7 @@ impl RetryAfter {
 
 impl RateLimit {
     /// `limit` actions per `window`.
-    pub const fn new(limit: usize, window: Duration) -> RateLimit {
+    pub fn new(limit: usize, window: Duration) -> RateLimit {
         RateLimit {
             limit,
             window,

@@ -265,13 +265,17 @@ async fn csv_exports_are_scoped_with_a_bom_and_audited() {
     let app = spawn_app(&db).await;
     let sql =
         "SELECT ma_tinh, COUNT(*) AS so_viec FROM viec_thi_hanh GROUP BY ma_tinh ORDER BY ma_tinh";
-    let url = format!(
-        "{}/api/ask/csv?sql={}&question={}",
-        app.base,
-        app::pages::ask::encode(sql),
-        app::pages::ask::encode("Số việc theo tỉnh")
-    );
-    let national = app.client.get(&url).send().await.expect("csv");
+    let url = format!("{}{}", app.base, app::pages::ask::CSV_ACTION);
+    let form = [("sql", sql), ("q", "Số việc theo tỉnh")];
+    // A link cannot export: the export is a POST of the console's SQL form.
+    let link = app
+        .client
+        .get(format!("{url}?sql={}", app::pages::ask::encode(sql)))
+        .send()
+        .await
+        .expect("csv link");
+    assert_eq!(link.status(), 405);
+    let national = app.client.post(&url).form(&form).send().await.expect("csv");
     assert_eq!(national.status(), 200);
     assert!(national
         .headers()
@@ -288,7 +292,8 @@ async fn csv_exports_are_scoped_with_a_bom_and_audited() {
         .login_as("csv-hn", Role::TruongTinh, Some("T01"), None)
         .await;
     let body = hn
-        .get(&url)
+        .post(&url)
+        .form(&form)
         .send()
         .await
         .expect("csv")
@@ -299,11 +304,8 @@ async fn csv_exports_are_scoped_with_a_bom_and_audited() {
     assert_eq!(lines.len(), 2, "{body}");
     assert!(lines[1].starts_with("01,"), "{body}");
     let refused = hn
-        .get(format!(
-            "{}/api/ask/csv?sql={}",
-            app.base,
-            app::pages::ask::encode("SELECT * FROM users")
-        ))
+        .post(&url)
+        .form(&[("sql", "SELECT * FROM users")])
         .send()
         .await
         .expect("csv");

@@ -3,6 +3,7 @@
 // through the guard (a write is refused). Server-rendered forms, so no JavaScript is needed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, login, CHROMIUM, RESULTS, DEMO } from './server.mjs';
@@ -41,6 +42,16 @@ async function ask(page, params) {
   return page.locator('section.ask-answer');
 }
 
+/** Edits the answer's SQL and runs it with the "Chạy lại" button. */
+async function runSql(page, sql) {
+  await page.locator('#ask-sql-text').fill(sql);
+  await Promise.all([
+    page.waitForURL(/xac_nhan=/, { timeout: 120_000 }),
+    page.getByRole('button', { name: 'Chạy lại' }).click(),
+  ]);
+  return page.locator('section.ask-answer');
+}
+
 test('questions, a refusal and edited SQL in the console', { timeout: 900_000 }, async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();
@@ -64,11 +75,15 @@ test('questions, a refusal and edited SQL in the console', { timeout: 900_000 },
   await refused.getByRole('heading', { name: 'Không trả lời được' }).waitFor();
   assert.equal(await page.locator('table.ask-table').count(), 0);
 
-  const edited = await ask(page, { q: 'Số tỉnh', sql: 'SELECT COUNT(*) AS so_tinh FROM tinh' });
+  // SQL in a link is shown, not run: it runs on a click of "Chạy lại" (a POST).
+  const linked = await ask(page, { q: 'Số tỉnh', sql: 'SELECT COUNT(*) AS so_tinh FROM tinh' });
+  await linked.getByText('chưa được chạy').waitFor();
+  assert.equal(await page.locator('table.ask-table').count(), 0);
+  const edited = await runSql(page, 'SELECT COUNT(*) AS so_tinh FROM tinh');
   assert.match(await edited.locator('table.ask-table').innerText(), /34/);
   await page.screenshot({ path: path.join(RESULTS, 'ask-edited-sql.png'), fullPage: true });
 
-  await ask(page, { q: 'Số tỉnh', sql: 'DELETE FROM tinh' });
+  await runSql(page, 'DELETE FROM tinh');
   assert.equal(await page.locator('table.ask-table').count(), 0);
   assert.ok(await page.locator('[role=alert], section.ask-refused').count() > 0, 'a write is refused');
 
@@ -137,12 +152,14 @@ test('the hydrated console streams progress, follows up, keeps its history and e
   await page.waitForFunction(() => /ma_tinh = '01'/.test(document.querySelector('#ask-sql-text')?.value ?? ''), null, { timeout: 120_000 });
   await answer.locator('.ask-sentence', { hasText: hanoi }).waitFor({ timeout: 30_000 });
 
-  // The result downloads as CSV (UTF-8 with a BOM so Excel reads the diacritics).
-  const href = await answer.locator('a.ask-csv').getAttribute('href');
-  const csv = await page.request.get(new URL(href, server.url).href);
-  assert.equal(csv.status(), 200);
-  assert.match(csv.headers()['content-type'], /text\/csv/);
-  const body = await csv.body();
+  // The result downloads as CSV (UTF-8 with a BOM so Excel reads the diacritics): the button
+  // posts the SQL form to the export (a link could be followed from another site).
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    answer.getByRole('button', { name: 'Tải CSV' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /\.csv$/);
+  const body = fs.readFileSync(await download.path());
   assert.deepEqual([...body.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   assert.ok(body.toString('utf8').trim().split('\n').length >= 2, 'a header and at least one row');
   assert.deepEqual(errors, []);

@@ -135,6 +135,21 @@ impl Tx {
             .and_then(|r| r.0))
     }
 
+    /// The sum of every case's amount due, as a float (which cannot overflow whatever is
+    /// stored) saturated into `i64`.
+    async fn amount_total(&mut self) -> Result<i64, sqlx::Error> {
+        let sql = match self {
+            Tx::Sqlite(_) => "SELECT TOTAL(so_tien_phai_thi_hanh) FROM viec_thi_hanh",
+            Tx::Postgres(_) => {
+                "SELECT CAST(COALESCE(SUM(so_tien_phai_thi_hanh), 0) AS DOUBLE PRECISION) \
+                                FROM viec_thi_hanh"
+            }
+        };
+        let total = self.row::<(f64,)>(sql, &[]).await?.map_or(0.0, |r| r.0);
+        // `as` saturates: a total beyond i64 reads as i64::MAX, over the ceiling.
+        Ok(total as i64)
+    }
+
     async fn opt_text(&mut self, sql: &str, args: &[Arg]) -> Result<Option<String>, sqlx::Error> {
         Ok(self
             .row::<(Option<String>,)>(sql, args)
@@ -209,7 +224,16 @@ struct Applier {
     next_ids: HashMap<Table, i64>,
     changes: ChangeSet,
     received_at: String,
+    /// The sum of every case's amount due, read once per batch when a case is registered and
+    /// kept with checked arithmetic (see [`MAX_TOTAL_AMOUNT`]).
+    amount_total: Option<i64>,
 }
+
+/// The most the amounts due of all cases together may reach (10^18 đồng, 10^5 times the
+/// country's yearly caseload). Receipts never exceed a case's amount due, so every sum of money
+/// a query or a KPI can take over the stored data — totals, collected, remaining — stays below
+/// it, nine times under the `BIGINT` limit: no sum overflows, on SQLite, PostgreSQL or Polars.
+pub const MAX_TOTAL_AMOUNT: i64 = 1_000_000_000_000_000_000;
 
 /// Applies `events` (already parsed and checked) in one transaction and commits.
 ///
@@ -225,6 +249,7 @@ pub async fn apply_batch(
         next_ids: HashMap::new(),
         changes: ChangeSet::default(),
         received_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        amount_total: None,
     };
     let mut outcomes = Vec::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
@@ -589,6 +614,24 @@ impl Applier {
                 format!("{prefix}{:06}", last + 1)
             }
         };
+        let total = match self.amount_total {
+            Some(t) => t,
+            None => self.tx.amount_total().await?,
+        };
+        let total = total
+            .checked_add(e.so_tien_phai_thi_hanh)
+            .filter(|t| *t <= MAX_TOTAL_AMOUNT)
+            .ok_or_else(|| {
+                reject(
+                    index,
+                    "so_tien_phai_thi_hanh",
+                    format!(
+                        "tổng số tiền phải thi hành của mọi việc sẽ vượt {MAX_TOTAL_AMOUNT} đồng; \
+                         kiểm tra lại số tiền"
+                    ),
+                )
+            })?;
+        self.amount_total = Some(total);
         let id = self.next_id(Table::ViecThiHanh).await?;
         self.tx
             .exec(

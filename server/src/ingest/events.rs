@@ -25,6 +25,8 @@ pub const MAX_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2030, 12, 31) {
     Some(d) => d,
     None => NaiveDate::MAX,
 };
+/// How many days after the data's as-of date (or today, if later) an event's date may be.
+pub const MAX_FUTURE_DAYS: u64 = 31;
 /// Largest amount of money in one event (10^16 đồng, far above the largest real case).
 pub const MAX_AMOUNT: i64 = 10_000_000_000_000_000;
 
@@ -510,15 +512,37 @@ fn check_text(index: usize, field: &str, s: &str, max: usize) -> Result<(), Reje
     Ok(())
 }
 
-fn check_date(index: usize, field: &str, d: NaiveDate) -> Result<(), Rejection> {
-    if d < MIN_DATE || d > MAX_DATE {
+/// Checks a date that records something done: between [`MIN_DATE`] and `latest` (see
+/// [`latest_date`]); a deadline (`han_giai_quyet`) may be as late as [`MAX_DATE`].
+fn check_date(latest: NaiveDate, index: usize, field: &str, d: NaiveDate) -> Result<(), Rejection> {
+    let latest = if field.starts_with("han_") {
+        MAX_DATE
+    } else {
+        latest.min(MAX_DATE)
+    };
+    if d < MIN_DATE || d > latest {
         return Err(Rejection::new(
             index,
             field,
-            format!("ngày {d} nằm ngoài khoảng {MIN_DATE} … {MAX_DATE}"),
+            format!(
+                "ngày {} nằm ngoài khoảng {} … {} (chỉ nhận ngày đến {MAX_FUTURE_DAYS} ngày sau ngày số liệu)",
+                d.format("%d/%m/%Y"),
+                MIN_DATE.format("%d/%m/%Y"),
+                latest.format("%d/%m/%Y")
+            ),
         ));
     }
     Ok(())
+}
+
+/// The latest date an event may record: [`MAX_FUTURE_DAYS`] after the later of the data's
+/// as-of date and today (a clock a little ahead is tolerated; a case registered in 2030 is not).
+pub fn latest_date(as_of: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
+    let reference = as_of.map_or(today, |a| a.max(today));
+    reference
+        .checked_add_days(chrono::Days::new(MAX_FUTURE_DAYS))
+        .unwrap_or(MAX_DATE)
+        .min(MAX_DATE)
 }
 
 fn check_case_ref(index: usize, ma: &Option<String>, id: Option<i64>) -> Result<(), Rejection> {
@@ -561,7 +585,7 @@ pub fn parse_receipt_no(s: &str) -> Option<(&str, i32, u32)> {
 ///
 /// # Errors
 /// The first problem found, naming `index` and the field.
-pub fn check_event(index: usize, event: &Event) -> Result<(), Rejection> {
+pub fn check_event(index: usize, event: &Event, latest: NaiveDate) -> Result<(), Rejection> {
     check_text(index, "id", event.id(), MAX_ID_CHARS)?;
     match event {
         Event::CaseRegistered(e) => {
@@ -569,7 +593,7 @@ pub fn check_event(index: usize, event: &Event) -> Result<(), Rejection> {
             if let Some(m) = &e.ma_viec {
                 check_text(index, "ma_viec", m, 40)?;
             }
-            check_date(index, "ngay_thu_ly", e.ngay_thu_ly)?;
+            check_date(latest, index, "ngay_thu_ly", e.ngay_thu_ly)?;
             if !(0..=MAX_AMOUNT).contains(&e.so_tien_phai_thi_hanh) {
                 return Err(Rejection::new(
                     index,
@@ -602,16 +626,16 @@ pub fn check_event(index: usize, event: &Event) -> Result<(), Rejection> {
         Event::EnforcementDecision(e) => {
             check_case_ref(index, &e.ma_viec, e.viec_id)?;
             check_text(index, "so_quyet_dinh", &e.so_quyet_dinh, 50)?;
-            check_date(index, "ngay_ky", e.ngay_ky)?;
+            check_date(latest, index, "ngay_ky", e.ngay_ky)?;
         }
         Event::VerificationResult(e) => {
             check_case_ref(index, &e.ma_viec, e.viec_id)?;
-            check_date(index, "ngay_xac_minh", e.ngay_xac_minh)?;
+            check_date(latest, index, "ngay_xac_minh", e.ngay_xac_minh)?;
             check_decision_no(index, &e.so_quyet_dinh)?;
         }
         Event::StatusChange(e) => {
             check_case_ref(index, &e.ma_viec, e.viec_id)?;
-            check_date(index, "ngay", e.ngay)?;
+            check_date(latest, index, "ngay", e.ngay)?;
             check_decision_no(index, &e.so_quyet_dinh)?;
             if e.trang_thai != StatusTarget::Xong && e.so_quyet_dinh.is_none() {
                 return Err(Rejection::new(
@@ -623,7 +647,7 @@ pub fn check_event(index: usize, event: &Event) -> Result<(), Rejection> {
         }
         Event::EnforcementMeasure(e) => {
             check_case_ref(index, &e.ma_viec, e.viec_id)?;
-            check_date(index, "ngay_thuc_hien", e.ngay_thuc_hien)?;
+            check_date(latest, index, "ngay_thuc_hien", e.ngay_thuc_hien)?;
             check_decision_no(index, &e.so_quyet_dinh)?;
             if e.loai.nhom() != e.nhom {
                 return Err(Rejection::new(
@@ -640,7 +664,7 @@ pub fn check_event(index: usize, event: &Event) -> Result<(), Rejection> {
         }
         Event::Payment(e) => {
             check_case_ref(index, &e.ma_viec, e.viec_id)?;
-            check_date(index, "ngay_thu", e.ngay_thu)?;
+            check_date(latest, index, "ngay_thu", e.ngay_thu)?;
             if !(1..=MAX_AMOUNT).contains(&e.so_tien) {
                 return Err(Rejection::new(
                     index,
@@ -681,9 +705,9 @@ pub fn check_event(index: usize, event: &Event) -> Result<(), Rejection> {
                 (None, None) => {}
                 (ma, id) => check_case_ref(index, ma, id)?,
             }
-            check_date(index, "ngay_nhan", e.ngay_nhan)?;
+            check_date(latest, index, "ngay_nhan", e.ngay_nhan)?;
             if let Some(h) = e.han_giai_quyet {
-                check_date(index, "han_giai_quyet", h)?;
+                check_date(latest, index, "han_giai_quyet", h)?;
                 if h < e.ngay_nhan {
                     return Err(Rejection::new(
                         index,
@@ -708,7 +732,7 @@ pub fn check_event(index: usize, event: &Event) -> Result<(), Rejection> {
                 }
                 (None, Some(_)) => {}
             }
-            check_date(index, "ngay_giai_quyet", e.ngay_giai_quyet)?;
+            check_date(latest, index, "ngay_giai_quyet", e.ngay_giai_quyet)?;
         }
     }
     Ok(())
@@ -832,7 +856,7 @@ mod tests {
             ev.case_ref(),
             Some(CaseRef::Ma("79-KV05-2026-000001".into()))
         );
-        check_event(0, &ev).expect("checks pass");
+        check_event(0, &ev, MAX_DATE).expect("checks pass");
         // Round trip through the tagged enum (what ingested_events stores).
         let back: Event =
             serde_json::from_value(serde_json::to_value(&ev).expect("ser")).expect("de");
@@ -884,7 +908,7 @@ mod tests {
     fn static_checks_reject_bad_values() {
         let bad = |v: serde_json::Value| {
             let ev = parse_event(4, v).expect("parses");
-            check_event(4, &ev).expect_err("rejected")
+            check_event(4, &ev, MAX_DATE).expect_err("rejected")
         };
         assert_eq!(bad(payment(0)).field, "so_tien");
         assert_eq!(bad(payment(-5)).field, "so_tien");

@@ -26,6 +26,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use chrono::NaiveDate;
 use events::{Event, Rejection, MAX_BATCH};
 use queries::access::ClientAddr;
 use serde::{Deserialize, Serialize};
@@ -180,7 +181,7 @@ fn authorised(headers: &HeaderMap, expected: &str) -> bool {
 ///
 /// # Errors
 /// 400/413/422 variants of [`IngestError`], naming the first bad event.
-pub fn parse_batch(body: &[u8]) -> Result<Vec<Event>, IngestError> {
+pub fn parse_batch(body: &[u8], latest: NaiveDate) -> Result<Vec<Event>, IngestError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| IngestError::Malformed(e.to_string()))?;
     let items = match value {
@@ -221,7 +222,7 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<Event>, IngestError> {
             Err(r) => IngestError::UnknownEvent(r),
         })?;
         event.normalise();
-        events::check_event(index, &event).map_err(IngestError::Invalid)?;
+        events::check_event(index, &event, latest).map_err(IngestError::Invalid)?;
         if let Some(first) = seen.insert(event.id().to_string(), index) {
             return Err(IngestError::Invalid(Rejection::new(
                 index,
@@ -261,7 +262,13 @@ async fn post_events(
         status: r.status(),
         message: r.body_text(),
     })?;
-    let events = parse_batch(&body)?;
+    let as_of = state
+        .projection
+        .with_frames(|_, as_of| as_of)
+        .ok()
+        .flatten();
+    let latest = events::latest_date(as_of, chrono::Utc::now().date_naive());
+    let events = parse_batch(&body, latest)?;
     tracing::Span::current().record("batch", events.len());
     let (outcomes, changes) = apply::apply_batch(&state.store, &events).await?;
     // Committed: only now tell the consumers.
@@ -322,8 +329,12 @@ mod tests {
     #[test]
     fn batch_shapes() {
         let ok = br#"{"events":[{"type":"complaint_resolved","id":"a","don_thu_id":1,"ngay_giai_quyet":"2026-11-20","ket_qua":"dung"}]}"#;
-        assert_eq!(parse_batch(ok).expect("valid").len(), 1);
-        let status = |b: &[u8]| parse_batch(b).expect_err("invalid").status();
+        assert_eq!(parse_batch(ok, events::MAX_DATE).expect("valid").len(), 1);
+        let status = |b: &[u8]| {
+            parse_batch(b, events::MAX_DATE)
+                .expect_err("invalid")
+                .status()
+        };
         assert_eq!(status(b"{not json"), StatusCode::BAD_REQUEST);
         assert_eq!(status(br#"{"events":[]}"#), StatusCode::BAD_REQUEST);
         assert_eq!(status(br#"{"evts":[]}"#), StatusCode::BAD_REQUEST);
@@ -343,7 +354,7 @@ mod tests {
     fn same_id_twice_in_a_batch_is_a_conflict() {
         let b = br#"[{"type":"complaint_resolved","id":"a","don_thu_id":1,"ngay_giai_quyet":"2026-11-20","ket_qua":"dung"},
                      {"type":"complaint_resolved","id":"a","don_thu_id":2,"ngay_giai_quyet":"2026-11-20","ket_qua":"dung"}]"#;
-        match parse_batch(b) {
+        match parse_batch(b, events::MAX_DATE) {
             Err(IngestError::Invalid(r)) => assert_eq!((r.index, r.field.as_str()), (1, "id")),
             other => panic!("{other:?}"),
         }

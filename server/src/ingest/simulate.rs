@@ -151,6 +151,8 @@ struct Office {
 /// The compressed calendar: minutes of office time, working days only.
 struct Clock {
     day: NaiveDate,
+    /// The clock never passes this day.
+    last: NaiveDate,
     minute: f64,
     step: f64,
 }
@@ -180,7 +182,20 @@ impl Clock {
         let gap = -self.step * (1.0 - rng.f64()).max(1e-12).ln() / Self::intensity(self.minute);
         self.minute += gap;
         while self.minute >= DAY_END || !Self::working(self.day) {
-            self.day = self.day.succ_opt().unwrap_or(self.day);
+            match self.day.succ_opt().filter(|next| *next <= self.last) {
+                Some(next) => self.day = next,
+                // At the last accepted day: stay on the last working day up to it.
+                None => {
+                    while !Self::working(self.day) {
+                        match self.day.pred_opt() {
+                            Some(d) => self.day = d,
+                            None => break,
+                        }
+                    }
+                    self.minute = DAY_START;
+                    break;
+                }
+            }
             self.minute = DAY_START + (self.minute - DAY_END).clamp(0.0, 60.0);
         }
         self.day
@@ -194,6 +209,8 @@ struct World {
     provinces: Vec<String>,
     cases: HashMap<String, Vec<SimCase>>,
     start: NaiveDate,
+    /// The last day the server accepts ([`super::events::latest_date`]).
+    last: NaiveDate,
 }
 
 macro_rules! fetch_all {
@@ -274,18 +291,24 @@ async fn load(store: &Store) -> Result<World, Error> {
          UNION ALL SELECT CAST(MAX(ngay_xac_minh) AS TEXT) FROM viec_thi_hanh \
          UNION ALL SELECT CAST(MAX(ngay_nhan) AS TEXT) FROM don_thu"
     );
-    let start = dates
+    let dates: Vec<Option<NaiveDate>> = dates
         .into_iter()
-        .filter_map(|(d,)| d)
-        .filter_map(|d| NaiveDate::parse_from_str(d.get(..10).unwrap_or(&d), "%Y-%m-%d").ok())
-        .max()
-        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        .map(|(d,)| {
+            d.and_then(|d| NaiveDate::parse_from_str(d.get(..10).unwrap_or(&d), "%Y-%m-%d").ok())
+        })
+        .collect();
+    let today = chrono::Utc::now().date_naive();
+    let start = dates.iter().flatten().copied().max().unwrap_or(today);
+    // The server refuses dates past this: the simulated calendar stops there (its last day
+    // then takes every further event).
+    let last = super::events::latest_date(dates.first().copied().flatten(), today);
     Ok(World {
         offices,
         province_weight,
         provinces,
         cases,
         start,
+        last,
     })
 }
 
@@ -605,6 +628,7 @@ pub async fn run(store: &Store, opts: &Options) -> Result<Summary, Error> {
         rng: Rng(ChaCha8Rng::seed_from_u64(opts.seed)),
         clock: Clock {
             day: world.start,
+            last: world.last,
             minute: DAY_START,
             step: (DAY_END - DAY_START) / opts.events_per_day.max(1.0),
         },
@@ -707,13 +731,16 @@ mod tests {
     fn the_clock_runs_in_office_hours_on_working_days() {
         let mut rng = Rng(ChaCha8Rng::seed_from_u64(1));
         let friday = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        // The server accepts dates up to Sunday 2026-11-29.
+        let last = NaiveDate::from_ymd_opt(2026, 11, 29).expect("date");
         let mut clock = Clock {
             day: friday,
+            last,
             minute: DAY_START,
             step: 30.0,
         };
         let mut days = Vec::new();
-        for _ in 0..200 {
+        for _ in 0..2000 {
             let d = clock.tick(&mut rng);
             assert!(Clock::working(d), "{d}");
             assert!((DAY_START..DAY_END).contains(&clock.minute));
@@ -721,6 +748,8 @@ mod tests {
         }
         assert!(days.windows(2).all(|w| w[0] <= w[1]));
         assert!(days.last() > Some(&friday), "time moves on");
+        // ... and stops at the last working day the server accepts (Friday 2026-11-27).
+        assert_eq!(days.last(), NaiveDate::from_ymd_opt(2026, 11, 27).as_ref());
     }
 
     #[test]
