@@ -383,6 +383,19 @@ async fn routes_headers_and_tokens() {
         .await
         .expect("post");
     assert_eq!(r.status(), 403, "{}", r.text().await.unwrap_or_default());
+    // Another site's page cannot make a browser call an API (a question costs the model's
+    // time and is audited in the victim's name).
+    let r = app
+        .client
+        .get(format!(
+            "{}/api/ask?question=bao%20nhi%C3%AAu%20vi%E1%BB%87c",
+            app.base
+        ))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 403);
     // Wrong Bearer tokens count toward the address.
     let mut statuses = Vec::new();
     for i in 0..=ADDRESS_LIMIT {

@@ -211,6 +211,16 @@ pub async fn middleware(
         return next.run(req).await;
     }
     let safe = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    // A page of another site may make the browser send a GET (an image, a link) but never
+    // needs an API's answer: browsers say where a request comes from. (Tools send no such
+    // header.)
+    let cross_site = req
+        .headers()
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    if class == Class::Api && cross_site {
+        return forbidden(class, text_for(ForbiddenKind::Csrf));
+    }
     if !safe && class != Class::Service {
         if let Err(why) = same_origin(req.headers()) {
             audit::record_or_log(
