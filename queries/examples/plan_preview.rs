@@ -11,7 +11,7 @@
 use std::io::BufRead;
 
 use chrono::NaiveDate;
-use queries::nl::ask::{ask, Route, RulesFiller, Runner};
+use queries::nl::ask::{ask, Route, RulesFiller, RunError, Runner};
 use queries::sql::{guard, Limits, ResultTable};
 use queries::Scope;
 use serde_json::{json, Value};
@@ -20,12 +20,12 @@ use serde_json::{json, Value};
 struct GuardOnly;
 
 impl Runner for GuardOnly {
-    fn run(&self, sql: &str, max_rows: usize) -> Result<(String, ResultTable), String> {
+    fn run(&self, sql: &str, max_rows: usize) -> Result<(String, ResultTable), RunError> {
         let limits = Limits {
             max_rows,
             ..Limits::default()
         };
-        let g = guard(sql, &limits).map_err(|e| e.to_string())?;
+        let g = guard(sql, &limits)?;
         Ok((
             g.sql,
             ResultTable {

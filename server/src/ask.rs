@@ -13,10 +13,12 @@ use chrono::NaiveDate;
 use model::constrain::{self, Parse, PrefixGrammar, SlotVocab, Slots};
 use model::{ChatTemplate, Engine, EngineOptions, GenRequest, WorkerHandle};
 use queries::frames::Frames;
-use queries::nl::ask::{self, Answer, FillError, PlanFiller, Progress, Route, Runner, Turn};
+use queries::nl::ask::{
+    self, Answer, FillError, PlanFiller, Progress, Route, RunError, Runner, Turn,
+};
 use queries::nl::prompt::{self, PlanGrammar};
 use queries::nl::sql_grammar::{self, SqlGrammar, SqlState};
-use queries::sql::{self, Limits, ResultTable};
+use queries::sql::{self, Cancel, ExecErrorKind, Limits, ResultTable};
 use queries::Scope;
 
 /// Longest plan line, in tokens (a plan is ~20 tokens; the grammar ends it).
@@ -109,8 +111,21 @@ fn fill_error(e: model::Error) -> FillError {
     }
 }
 
-/// The model (or its absence) as the pipeline's [`PlanFiller`].
-struct Filler<'a>(Option<&'a Model>);
+/// The model (or its absence) as the pipeline's [`PlanFiller`]; once `cancel` is cancelled
+/// (the asker went away) it asks the model nothing more.
+struct Filler<'a> {
+    model: Option<&'a Model>,
+    cancel: &'a Cancel,
+}
+
+impl Filler<'_> {
+    fn model(&self) -> Result<&Model, FillError> {
+        if self.cancel.is_cancelled() {
+            return Err(FillError::Failed("câu hỏi đã bị hủy".into()));
+        }
+        self.model.ok_or(FillError::NotLoaded)
+    }
+}
 
 impl PlanFiller for Filler<'_> {
     fn fill(
@@ -119,7 +134,7 @@ impl PlanFiller for Filler<'_> {
         grammar: &PlanGrammar,
         on_token: &mut dyn FnMut(&str),
     ) -> Result<Vec<String>, FillError> {
-        let model = self.0.ok_or(FillError::NotLoaded)?;
+        let model = self.model()?;
         let mut req = GenRequest::new(model.chat.user_turn(user_turn), PLAN_TOKENS);
         req.allowed = Some(constrain::slots_constraint(
             Arc::clone(&model.vocab),
@@ -143,7 +158,7 @@ impl PlanFiller for Filler<'_> {
         grammar: &SqlGrammar,
         on_token: &mut dyn FnMut(&str),
     ) -> Result<String, FillError> {
-        let model = self.0.ok_or(FillError::NotLoaded)?;
+        let model = self.model()?;
         let mut req = GenRequest::new(model.chat.user_turn(user_turn), SQL_TOKENS);
         req.allowed = Some(constrain::prefix_constraint(
             Arc::clone(&model.sql_vocab),
@@ -162,22 +177,42 @@ impl PlanFiller for Filler<'_> {
     }
 }
 
-/// The guard and the Polars executor over one snapshot of the frames, in one scope.
+/// The guard and the Polars executor over one snapshot of the frames, in one scope, under a
+/// budget, stopped by `cancel`.
 pub struct FramesRunner<'a> {
     pub frames: &'a Frames,
     pub scope: &'a Scope,
+    /// The budget of every query (its `max_rows` is replaced by each call's).
+    pub budget: &'a Limits,
+    pub cancel: &'a Cancel,
 }
 
 impl Runner for FramesRunner<'_> {
-    fn run(&self, sql_text: &str, max_rows: usize) -> Result<(String, ResultTable), String> {
+    fn run(&self, sql_text: &str, max_rows: usize) -> Result<(String, ResultTable), RunError> {
         let limits = Limits {
             max_rows,
-            ..Limits::default()
+            ..*self.budget
         };
-        let guarded = sql::guard(sql_text, &limits).map_err(|e| e.to_string())?;
-        let table =
-            sql::execute(self.frames, self.scope, &guarded, &limits).map_err(|e| e.to_string())?;
-        Ok((guarded.sql.clone(), table))
+        let guarded = sql::guard(sql_text, &limits)?;
+        match sql::execute_cancellable(self.frames, self.scope, &guarded, &limits, self.cancel) {
+            Ok(table) => Ok((guarded.sql.clone(), table)),
+            Err(e) => {
+                // The engine's own words go to the log (and the model's repair prompt), never
+                // to the user.
+                match e.kind {
+                    ExecErrorKind::Cancelled => {
+                        tracing::info!(sql = %guarded.sql, "query cancelled");
+                    }
+                    kind => tracing::warn!(
+                        kind = kind.code(),
+                        detail = %e.detail(),
+                        sql = %guarded.sql,
+                        "query not run to the end"
+                    ),
+                }
+                Err(e.into())
+            }
+        }
     }
 }
 
@@ -185,6 +220,8 @@ impl Runner for FramesRunner<'_> {
 #[derive(Clone, Default)]
 pub struct Assistant {
     model: Option<Arc<Model>>,
+    /// The budget every query of a question runs under.
+    budget: Limits,
     /// Plan without the model (best-ranked candidates): only for measuring the model's share.
     rules_only: bool,
     /// The paths that may answer (free SQL only: for measuring that path).
@@ -196,9 +233,16 @@ impl Assistant {
     pub fn new(model: Option<Model>) -> Self {
         Self {
             model: model.map(Arc::new),
+            budget: Limits::default(),
             rules_only: false,
             route: Route::PlanThenSql,
         }
+    }
+
+    /// The same assistant with queries run under `budget`.
+    #[must_use]
+    pub fn with_budget(self, budget: Limits) -> Self {
+        Self { budget, ..self }
     }
 
     /// An assistant whose model writes free SQL for every query (`ioc eval --planner sql`).
@@ -213,6 +257,7 @@ impl Assistant {
     pub fn rules_only() -> Self {
         Self {
             model: None,
+            budget: Limits::default(),
             rules_only: true,
             route: Route::PlanThenSql,
         }
@@ -223,7 +268,9 @@ impl Assistant {
         self.model.is_some()
     }
 
-    /// Answers one question; `progress` sees understanding → tokens → the SQL being run.
+    /// Answers one question; `progress` sees understanding → tokens → the SQL being run. Once
+    /// `cancel` is cancelled, the query running stops and nothing more is tried.
+    #[allow(clippy::too_many_arguments)]
     pub fn ask(
         &self,
         question: &str,
@@ -231,17 +278,26 @@ impl Assistant {
         scope: &Scope,
         as_of: NaiveDate,
         frames: &Frames,
+        cancel: &Cancel,
         progress: &mut dyn FnMut(Progress<'_>),
     ) -> Answer {
         let started = Instant::now();
-        let mut model_filler = Filler(self.model.as_deref());
+        let mut model_filler = Filler {
+            model: self.model.as_deref(),
+            cancel,
+        };
         let mut rules = ask::RulesFiller;
         let filler: &mut dyn PlanFiller = if self.rules_only {
             &mut rules
         } else {
             &mut model_filler
         };
-        let runner = FramesRunner { frames, scope };
+        let runner = FramesRunner {
+            frames,
+            scope,
+            budget: &self.budget,
+            cancel,
+        };
         let mut answer = ask::ask(
             question, previous, scope, as_of, self.route, filler, &runner, progress,
         );
@@ -249,16 +305,28 @@ impl Assistant {
         answer
     }
 
-    /// Runs SQL an analyst edited, through the same guard and scope.
+    /// Runs SQL an analyst edited, through the same guard, scope and budget.
     ///
     /// # Errors
-    /// The guard's or the executor's message, in Vietnamese where it comes from the guard.
+    /// Why the guard refused it or the executor did not run it.
     pub fn run_sql(
         &self,
         sql_text: &str,
         scope: &Scope,
         frames: &Frames,
-    ) -> Result<(String, ResultTable), String> {
-        FramesRunner { frames, scope }.run(sql_text, ask::MAX_ANSWER_ROWS)
+        cancel: &Cancel,
+    ) -> Result<(String, ResultTable), RunError> {
+        FramesRunner {
+            frames,
+            scope,
+            budget: &self.budget,
+            cancel,
+        }
+        .run(sql_text, ask::MAX_ANSWER_ROWS)
+    }
+
+    /// The budget its queries run under.
+    pub fn budget(&self) -> &Limits {
+        &self.budget
     }
 }

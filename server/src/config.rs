@@ -4,6 +4,9 @@
 //! laptop; a malformed value fails startup naming the variable.
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use queries::sql::Limits;
 
 /// The default SQLite database, relative to the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/ioc.db";
@@ -38,6 +41,11 @@ pub struct Config {
     /// `IOC_ALERT_LARGE_PAYMENT`: a valid receipt of at least this many đồng raises a
     /// large-payment alert on the live stream; default 1,000,000,000 (1 tỷ đồng).
     pub alert_large_payment_dong: i64,
+    /// The budget of every console, model, plan, export and task query
+    /// ([`queries::sql::Limits`], defaults in its docs): `IOC_SQL_TIMEOUT_S` (seconds, may be
+    /// fractional) and `IOC_SQL_MAX_COMBINED_ROWS` (rows a join or union may produce, estimated
+    /// before running) override two of its bounds.
+    pub sql_budget: Limits,
 }
 
 impl Config {
@@ -81,6 +89,7 @@ impl Config {
                     reason: format!("not a whole number of đồng: {v}"),
                 })?,
             },
+            sql_budget: sql_budget()?,
         })
     }
 
@@ -93,8 +102,38 @@ impl Config {
             ingest_token: Some("test-ingest-token".into()),
             secure_cookies: false,
             alert_large_payment_dong: DEFAULT_LARGE_PAYMENT_DONG,
+            sql_budget: Limits::default(),
         }
     }
+}
+
+/// The default budget with the `IOC_SQL_*` overrides.
+fn sql_budget() -> Result<Limits, ConfigError> {
+    let mut budget = Limits::default();
+    if let Some(v) = var("IOC_SQL_TIMEOUT_S")? {
+        budget.timeout = v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| ConfigError {
+                var: "IOC_SQL_TIMEOUT_S",
+                reason: format!("expected seconds between 0 and 3600, got {v:?}"),
+            })?;
+    }
+    if let Some(v) = var("IOC_SQL_MAX_COMBINED_ROWS")? {
+        budget.max_combined_rows =
+            v.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError {
+                    var: "IOC_SQL_MAX_COMBINED_ROWS",
+                    reason: format!("expected a positive whole number of rows, got {v:?}"),
+                })?;
+    }
+    Ok(budget)
 }
 
 /// A variable's value; unset or empty is `None`, non-UTF-8 is an error.

@@ -18,6 +18,13 @@
 //!   `failed`).
 //!
 //! Every question, edited SQL and export is audited (question, SQL as executed, verdict, rows).
+//!
+//! Every query runs under the budget of [`queries::sql::Limits`] (refusals answer 400 with a
+//! `refuse` reply whose `reason` says which rule: `guard`, `budget`, `timeout`, …). A request
+//! holds one of the [`MAX_RUNNING`] slots until its work has stopped, not until its client has
+//! gone: the slot is moved into the blocking work, and the request's future holds a guard that
+//! cancels the work when it is dropped (a client that disconnects stops its query, which still
+//! ends in the audit log).
 
 use crate::ask::{Assistant, Model};
 use crate::audit::{self, action, outcome, AuditEntry};
@@ -38,6 +45,7 @@ use chrono::NaiveDate;
 use queries::access::{SessionId, User};
 use queries::frames::Frames;
 use queries::nl::ask::{Answer, Progress, Turn};
+use queries::sql::{Cancel, Limits};
 use queries::Scope;
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
@@ -45,7 +53,7 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 /// Longest question, in characters.
 pub const MAX_QUESTION_CHARS: usize = 500;
@@ -86,7 +94,10 @@ pub struct Console {
 struct Inner {
     assistant: RwLock<Assistant>,
     status: RwLock<ModelStatus>,
-    running: Semaphore,
+    /// The running slots; a permit lives as long as the work it admitted.
+    running: Arc<Semaphore>,
+    /// The budget of every query.
+    budget: Limits,
     recent: Mutex<HashMap<i64, VecDeque<Instant>>>,
     store: Store,
     projection: Projection,
@@ -137,13 +148,14 @@ impl Reject {
 
 impl Console {
     /// A console without a model (questions answer "model not loaded" until
-    /// [`Console::start_model`] has loaded one).
-    pub fn new(store: Store, projection: Projection) -> Console {
+    /// [`Console::start_model`] has loaded one), running queries under `budget`.
+    pub fn new(store: Store, projection: Projection, budget: Limits) -> Console {
         Console {
             inner: Arc::new(Inner {
-                assistant: RwLock::new(Assistant::new(None)),
+                assistant: RwLock::new(Assistant::new(None).with_budget(budget)),
                 status: RwLock::new(ModelStatus::Off),
-                running: Semaphore::new(MAX_RUNNING),
+                running: Arc::new(Semaphore::new(MAX_RUNNING)),
+                budget,
                 recent: Mutex::new(HashMap::new()),
                 store,
                 projection,
@@ -171,7 +183,7 @@ impl Console {
                         load_s: model.load_s,
                     };
                     if let Ok(mut a) = console.inner.assistant.write() {
-                        *a = Assistant::new(Some(model));
+                        *a = Assistant::new(Some(model)).with_budget(console.inner.budget);
                     }
                     console.set_status(status);
                 }
@@ -208,8 +220,9 @@ impl Console {
             .unwrap_or_default()
     }
 
-    /// Checks who asks and how often; takes a running slot.
-    fn admit(&self, user: &User) -> Result<tokio::sync::SemaphorePermit<'_>, Reject> {
+    /// Checks who asks and how often; takes a running slot (released when the permit, moved
+    /// into the work, is dropped).
+    fn admit(&self, user: &User) -> Result<OwnedSemaphorePermit, Reject> {
         if !user.may_write() || user.scope == Scope::Kiosk {
             return Err(Reject::Forbidden);
         }
@@ -228,7 +241,9 @@ impl Console {
             }
             mine.push_back(now);
         }
-        self.inner.running.try_acquire().map_err(|_| Reject::Busy)
+        Arc::clone(&self.inner.running)
+            .try_acquire_owned()
+            .map_err(|_| Reject::Busy)
     }
 
     /// A copy of the live frames and their as-of date (the lock is released before asking).
@@ -242,7 +257,7 @@ impl Console {
     }
 
     /// Answers a question, sending progress to `progress` (from a blocking thread), and audits
-    /// it.
+    /// it. Dropping the future (the client went away) cancels the work; it is audited anyway.
     async fn answer(
         &self,
         caller: &Caller,
@@ -260,54 +275,72 @@ impl Console {
             })
             .filter(|p| !p.is_empty());
         let scope = narrow(caller)?;
-        let _permit = self.admit(&caller.user)?;
+        let permit = self.admit(&caller.user)?;
         let (frames, as_of) = self.frames()?;
         let assistant = self.assistant();
-        let q = question.clone();
-        let prev = previous.clone();
-        let answer = tokio::task::spawn_blocking(move || {
-            let turn = prev.map(|question| Turn { question });
-            let mut on_progress = |p: Progress<'_>| {
-                if let Some(tx) = &progress {
-                    let _ = tx.blocking_send(progress_event(&p));
-                }
+        let cancel = Cancel::new();
+        let _cancel_if_dropped = cancel.on_drop();
+        let console = self.clone();
+        let caller = caller.clone();
+        let work = async move {
+            let q = question.clone();
+            let prev = previous.clone();
+            let answer = tokio::task::spawn_blocking(move || {
+                // The slot is free only when the work has stopped.
+                let _permit = permit;
+                let turn = prev.map(|question| Turn { question });
+                let mut on_progress = |p: Progress<'_>| {
+                    if let Some(tx) = &progress {
+                        let _ = tx.blocking_send(progress_event(&p));
+                    }
+                };
+                assistant.ask(
+                    &q,
+                    turn.as_ref(),
+                    &scope,
+                    as_of,
+                    &frames,
+                    &cancel,
+                    &mut on_progress,
+                )
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "question thread failed");
+                Reject::Busy
+            })?;
+            let verdict = if answer.kind == "refuse" {
+                outcome::REFUSED
+            } else {
+                outcome::OK
             };
-            assistant.ask(&q, turn.as_ref(), &scope, as_of, &frames, &mut on_progress)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "question thread failed");
-            Reject::Busy
-        })?;
-        let verdict = if answer.kind == "refuse" {
-            outcome::REFUSED
-        } else {
-            outcome::OK
+            audit::record_or_log(
+                &console.inner.store,
+                &entry(&caller, action::QUESTION, verdict).detail(serde_json::json!({
+                    "question": question,
+                    "previous": previous,
+                    "kind": answer.kind,
+                    "reason": answer.reason,
+                    "sql": answer.sql,
+                    "rows": answer.rows.len(),
+                    "ms": answer.ms,
+                })),
+            )
+            .await;
+            Ok(reply_of(answer, &question, as_of))
         };
-        audit::record_or_log(
-            &self.inner.store,
-            &entry(caller, action::QUESTION, verdict).detail(serde_json::json!({
-                "question": question,
-                "previous": previous,
-                "kind": answer.kind,
-                "reason": answer.reason,
-                "sql": answer.sql,
-                "rows": answer.rows.len(),
-                "ms": answer.ms,
-            })),
-        )
-        .await;
-        Ok(reply_of(answer, &question, as_of))
+        finish_detached(work).await
     }
 
-    /// Runs edited SQL through the guard in the caller's scope, and audits it.
+    /// Runs edited SQL through the guard in the caller's scope and budget, and audits it.
+    /// Dropping the future (the client went away) cancels the query; it is audited anyway.
     async fn run_sql(
         &self,
         caller: &Caller,
         sql: String,
         question: Option<String>,
         max_rows: usize,
-        act: &str,
+        act: &'static str,
     ) -> Result<AskReply, Reject> {
         if sql.trim().is_empty() {
             return Err(Reject::Invalid(t::ERR_EMPTY));
@@ -316,85 +349,109 @@ impl Console {
             return Err(Reject::Invalid(t::ERR_SQL_TOO_LONG));
         }
         let scope = narrow(caller)?;
-        let _permit = self.admit(&caller.user)?;
+        let permit = self.admit(&caller.user)?;
         let (frames, as_of) = self.frames()?;
-        let text = sql.clone();
-        let started = Instant::now();
-        let result = tokio::task::spawn_blocking(move || {
-            let runner = crate::ask::FramesRunner {
-                frames: &frames,
-                scope: &scope,
-            };
-            queries::nl::ask::Runner::run(&runner, &text, max_rows)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "SQL thread failed");
-            Reject::Busy
-        })?;
-        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let question = question
-            .map(|q| {
-                q.trim()
-                    .chars()
-                    .take(MAX_QUESTION_CHARS)
-                    .collect::<String>()
-            })
-            .unwrap_or_default();
-        let (verdict, detail) = match &result {
-            Ok((executed, table)) => (
-                outcome::OK,
-                serde_json::json!({"question": question, "edited_sql": sql, "sql": executed, "rows": table.rows.len(), "ms": ms}),
-            ),
-            Err(e) => (
-                outcome::REFUSED,
-                serde_json::json!({"question": question, "edited_sql": sql, "error": e, "rows": 0}),
-            ),
-        };
-        audit::record_or_log(
-            &self.inner.store,
-            &entry(caller, act, verdict).detail(detail),
-        )
-        .await;
-        Ok(match result {
-            Ok((executed, table)) => {
-                let answer = Answer {
-                    kind: "query".into(),
-                    sql: Some(executed),
-                    answer: format!(
-                        "Câu lệnh trả về {} {}.",
-                        app::text::format_int(i64::try_from(table.rows.len()).unwrap_or(0)),
-                        t::ROWS
-                    ),
-                    chart: Some(queries::nl::answer::table_chart(
-                        &table.columns,
-                        &table.rows,
-                    )),
-                    columns: table.columns,
-                    rows: table.rows,
-                    reason: None,
-                    task: None,
-                    plan: None,
-                    value_column: None,
-                    period: None,
-                    path: None,
-                    ms,
+        let cancel = Cancel::new();
+        let _cancel_if_dropped = cancel.on_drop();
+        let console = self.clone();
+        let caller = caller.clone();
+        let work = async move {
+            let text = sql.clone();
+            let budget = console.inner.budget;
+            let started = Instant::now();
+            let result = tokio::task::spawn_blocking(move || {
+                // The slot is free only when the query has stopped.
+                let _permit = permit;
+                let runner = crate::ask::FramesRunner {
+                    frames: &frames,
+                    scope: &scope,
+                    budget: &budget,
+                    cancel: &cancel,
                 };
-                reply_of(answer, &question, as_of)
-            }
-            Err(e) => AskReply {
-                kind: "refuse".into(),
-                question,
-                sql: Some(sql),
-                answer: format!("{}: {e}", t::SQL_REFUSED),
-                reason: Some("guard".into()),
-                suggestions: vec![t::SQL_HINT.to_owned()],
-                as_of: Some(as_of.to_string()),
-                ms,
-                ..AskReply::default()
-            },
-        })
+                queries::nl::ask::Runner::run(&runner, &text, max_rows)
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "SQL thread failed");
+                Reject::Busy
+            })?;
+            let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let question = question
+                .map(|q| {
+                    q.trim()
+                        .chars()
+                        .take(MAX_QUESTION_CHARS)
+                        .collect::<String>()
+                })
+                .unwrap_or_default();
+            let (verdict, detail) = match &result {
+                Ok((executed, table)) => (
+                    outcome::OK,
+                    serde_json::json!({"question": question, "edited_sql": sql, "sql": executed, "rows": table.rows.len(), "ms": ms}),
+                ),
+                Err(e) => (
+                    outcome::REFUSED,
+                    serde_json::json!({"question": question, "edited_sql": sql, "error": e.message, "reason": e.reason, "rows": 0, "ms": ms}),
+                ),
+            };
+            audit::record_or_log(
+                &console.inner.store,
+                &entry(&caller, act, verdict).detail(detail),
+            )
+            .await;
+            Ok(match result {
+                Ok((executed, table)) => {
+                    let answer = Answer {
+                        kind: "query".into(),
+                        sql: Some(executed),
+                        answer: format!(
+                            "Câu lệnh trả về {} {}.",
+                            app::text::format_int(i64::try_from(table.rows.len()).unwrap_or(0)),
+                            t::ROWS
+                        ),
+                        chart: Some(queries::nl::answer::table_chart(
+                            &table.columns,
+                            &table.rows,
+                        )),
+                        columns: table.columns,
+                        rows: table.rows,
+                        reason: None,
+                        task: None,
+                        plan: None,
+                        value_column: None,
+                        period: None,
+                        path: None,
+                        ms,
+                    };
+                    reply_of(answer, &question, as_of)
+                }
+                Err(e) => AskReply {
+                    kind: "refuse".into(),
+                    question,
+                    sql: Some(sql),
+                    answer: format!("{}: {}", t::SQL_REFUSED, e.message),
+                    reason: Some(e.reason.into()),
+                    suggestions: vec![t::SQL_HINT.to_owned()],
+                    as_of: Some(as_of.to_string()),
+                    ms,
+                    ..AskReply::default()
+                },
+            })
+        };
+        finish_detached(work).await
     }
+}
+
+/// Runs `work` to its end in a task of its own and waits for it: if the waiting future is
+/// dropped (the client went away), the work still finishes — its query already cancelled by
+/// the caller's guard — and is audited.
+async fn finish_detached(
+    work: impl std::future::Future<Output = Result<AskReply, Reject>> + Send + 'static,
+) -> Result<AskReply, Reject> {
+    tokio::spawn(work).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "console task failed");
+        Err(Reject::Busy)
+    })
 }
 
 /// The session's scope, narrowed to the requested province when the session may see it.
@@ -692,9 +749,11 @@ fn stream(state: crate::State, caller: Option<Caller>, req: AskRequest) -> Respo
                 }
             })
         };
-        let result = console
-            .answer(&caller, req.question, req.previous, Some(ptx))
-            .await;
+        // A client that goes away drops the event stream: stop waiting, which cancels the work.
+        let result = tokio::select! {
+            result = console.answer(&caller, req.question, req.previous, Some(ptx)) => result,
+            () = tx.closed() => return,
+        };
         let _ = forward.await;
         let last = match result {
             Ok(reply) => json_event("answer", &reply),

@@ -9,6 +9,7 @@ use clap::Args;
 use queries::frames::Frames;
 use queries::nl::ask::{Answer, Progress};
 use queries::nl::score;
+use queries::sql::Cancel;
 use queries::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -128,18 +129,28 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> Result<(), Error> {
     let scope = Scope::parse_role(&args.role).map_err(Error::Role)?;
     let (store, frames, data_as_of) = frames_of(cfg).await?;
     let as_of = args.as_of.or(data_as_of).ok_or(Error::NoAsOf)?;
+    let budget = cfg.sql_budget;
     let cfg = cfg.clone();
     let json = args.json;
     let scope2 = scope.clone();
     let (answer, frames) = tokio::task::spawn_blocking(move || {
-        let assistant = Assistant::new(load_model(args.model, &cfg));
-        let answer = assistant.ask(&args.question, None, &scope2, as_of, &frames, &mut |p| {
-            if !json {
-                if let Progress::Generating(t) = p {
-                    eprint!("{t}");
+        let assistant = Assistant::new(load_model(args.model, &cfg)).with_budget(cfg.sql_budget);
+        let cancel = Cancel::new();
+        let answer = assistant.ask(
+            &args.question,
+            None,
+            &scope2,
+            as_of,
+            &frames,
+            &cancel,
+            &mut |p| {
+                if !json {
+                    if let Progress::Generating(t) = p {
+                        eprint!("{t}");
+                    }
                 }
-            }
-        });
+            },
+        );
         (answer, frames)
     })
     .await
@@ -149,7 +160,8 @@ pub async fn ask(cfg: &Config, args: AskArgs) -> Result<(), Error> {
             // The task tables may be newer than the database.
             store.migrate().await?;
             let form = crate::tasks::draft_of(task).form;
-            let prepared = crate::tasks::prepare(&form, &scope, &frames, as_of);
+            let prepared =
+                crate::tasks::prepare(&form, &scope, &frames, as_of, &budget, &Cancel::new());
             let actor = crate::tasks::Actor::cli(scope.clone());
             let result =
                 crate::tasks::confirm_prepared(&store, as_of, &actor, &form, prepared).await;
@@ -291,7 +303,8 @@ pub async fn eval(cfg: &Config, args: EvalArgs) -> Result<(), Error> {
             "rules" => Assistant::rules_only(),
             "sql" => Assistant::sql_only(load_model(model_path, &cfg2)),
             _ => Assistant::new(load_model(model_path, &cfg2)),
-        };
+        }
+        .with_budget(cfg2.sql_budget);
         (assistant, frames)
     })
     .await
@@ -324,7 +337,15 @@ pub async fn eval(cfg: &Config, args: EvalArgs) -> Result<(), Error> {
         let (a, f) = (assistant.clone(), std::sync::Arc::clone(&frames));
         let (question, as_of) = (item.question.clone(), item.as_of);
         let answer = tokio::task::spawn_blocking(move || {
-            a.ask(&question, None, &scope, as_of, &f, &mut |_| {})
+            a.ask(
+                &question,
+                None,
+                &scope,
+                as_of,
+                &f,
+                &Cancel::new(),
+                &mut |_| {},
+            )
         })
         .await
         .map_err(|_| Error::Join)?;

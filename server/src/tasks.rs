@@ -49,6 +49,7 @@ use queries::nl::link::link;
 use queries::nl::normalize::Text;
 use queries::nl::task::scope_for;
 use queries::schema::Table;
+use queries::sql::{Cancel, Limits};
 use queries::{org, Scope};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -278,6 +279,8 @@ pub fn prepare(
     scope: &Scope,
     frames: &Frames,
     as_of: NaiveDate,
+    budget: &Limits,
+    cancel: &Cancel,
 ) -> Result<Vec<NewTask>, TaskError> {
     if !matches!(scope, Scope::National | Scope::Province { .. }) {
         return Err(TaskError::Forbidden(
@@ -318,7 +321,12 @@ pub fn prepare(
     }
     let text = Text::new(&form.command);
     let linked = link(&text, scope, as_of);
-    let runner = FramesRunner { frames, scope };
+    let runner = FramesRunner {
+        frames,
+        scope,
+        budget,
+        cancel,
+    };
     let mut out = Vec::new();
     for ma in units {
         let (ma_tinh, _) =
@@ -791,17 +799,20 @@ pub struct Tasks {
     store: Store,
     projection: Projection,
     feed: Feed,
+    /// The budget of the record selections.
+    budget: Limits,
     bus: broadcast::Sender<Arc<TaskEvent>>,
     confirms: Arc<RateLimit>,
 }
 
 impl Tasks {
-    /// The service over a running server's parts.
-    pub fn new(store: Store, projection: Projection, feed: Feed) -> Tasks {
+    /// The service over a running server's parts; record selections run under `budget`.
+    pub fn new(store: Store, projection: Projection, feed: Feed, budget: Limits) -> Tasks {
         Tasks {
             store,
             projection,
             feed,
+            budget,
             bus: broadcast::channel(BUS_CAPACITY).0,
             confirms: Arc::new(RateLimit::new(CONFIRMS_PER_WINDOW, CONFIRM_WINDOW)),
         }
@@ -860,11 +871,15 @@ impl Tasks {
             .with_frames(|f, as_of| (f.clone(), as_of))
             .map_err(|_| TaskError::NoData)?;
         let as_of = as_of.ok_or(TaskError::NoData)?;
-        let (scope, form2) = (actor.scope.clone(), form.clone());
-        // The guard and Polars run on a blocking thread.
-        let prepared = tokio::task::spawn_blocking(move || prepare(&form2, &scope, &frames, as_of))
-            .await
-            .map_err(|_| TaskError::NoData)?;
+        let (scope, form2, budget) = (actor.scope.clone(), form.clone(), self.budget);
+        // The guard and Polars run on a blocking thread; a client that goes away stops them.
+        let cancel = Cancel::new();
+        let _cancel_if_dropped = cancel.on_drop();
+        let prepared = tokio::task::spawn_blocking(move || {
+            prepare(&form2, &scope, &frames, as_of, &budget, &cancel)
+        })
+        .await
+        .map_err(|_| TaskError::NoData)?;
         let (created, rows) = confirm_prepared(&self.store, as_of, actor, form, prepared).await?;
         self.publish(&rows);
         Ok(created)

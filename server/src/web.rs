@@ -73,10 +73,15 @@ pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
     )
     .await?;
     // The model loads on a blocking thread: the dashboards serve at once.
-    let console = crate::console::Console::new(store.clone(), projection.clone());
+    let console = crate::console::Console::new(store.clone(), projection.clone(), cfg.sql_budget);
     console.start_model(cfg.model_path.clone());
     let feed = Feed::new();
-    let tasks = crate::tasks::Tasks::new(store.clone(), projection.clone(), feed.clone());
+    let tasks = crate::tasks::Tasks::new(
+        store.clone(),
+        projection.clone(),
+        feed.clone(),
+        cfg.sql_budget,
+    );
     Ok(State {
         console,
         tasks,

@@ -212,11 +212,20 @@ async fn edited_sql_goes_through_the_guard_and_the_scope() {
             .as_str()
             .is_some_and(|s| s.contains("<svg")));
 
+        let nested_replace = nested_replace(10);
         for hostile in [
             "SELECT * FROM users",
             "DROP TABLE viec_thi_hanh",
             "SELECT 1; DELETE FROM viec_thi_hanh",
             "SELECT * FROM sessions",
+            // Issue 17: what would exhaust the server is refused before it runs, whatever the
+            // LIMIT (the default budget, even on this small store).
+            CROSS_JOIN,
+            &nested_replace,
+            "SELECT COUNT(*) FROM viec_thi_hanh a JOIN viec_thi_hanh b ON a.ma_tinh = b.ma_tinh \
+             JOIN viec_thi_hanh c ON c.ma_tinh = a.ma_tinh \
+             WHERE REPLACE(a.ma_viec, '0', '00') LIKE '%9%' LIMIT 1",
+            "SELECT a.ngay AS d1, b.ngay AS d2 FROM lich a, lich b, tinh c ORDER BY 1 LIMIT 5",
         ] {
             let (status, reply) = run_sql(&app, &app.client, hostile, None).await;
             assert_eq!(status, 400, "{hostile}: {reply}");
@@ -255,6 +264,105 @@ async fn edited_sql_goes_through_the_guard_and_the_scope() {
         assert!(audited
             .iter()
             .any(|r| r.outcome == "ok" && r.actor == "ask-hn"));
+    }
+}
+
+/// Issue 17: `lich` × `lich` × `don_vi` (billions of rows for a `COUNT(*)`).
+const CROSS_JOIN: &str = "SELECT COUNT(*) FROM lich a CROSS JOIN lich b CROSS JOIN don_vi c";
+
+/// `depth` nested `REPLACE`s, each making the value four times longer.
+fn nested_replace(depth: usize) -> String {
+    let mut e = "ma_tinh".to_owned();
+    for _ in 0..depth {
+        e = format!("REPLACE({e}, '0', '0000')");
+    }
+    format!("SELECT {e} AS x FROM tinh")
+}
+
+/// Issue 17: the queries that aborted the server (a cross join, ten nested `REPLACE`s, a
+/// self-join on the province, one with `LIKE`/`REPLACE` on top) are refused before they run,
+/// with a Vietnamese reason, on every path that runs SQL (edited SQL, CSV export); the server
+/// keeps answering other users meanwhile and after.
+#[tokio::test(flavor = "multi_thread")]
+async fn queries_over_the_budget_are_refused_and_the_server_keeps_answering() {
+    for db in TestDb::all().await {
+        seeded_store(&db, 0.002).await;
+        // The default budget (20 million rows combined) is sized for the national store
+        // (≈1.75 M cases); this store holds a few thousand, so the self-join on the province is
+        // judged against a budget scaled down with it. The cross join and the REPLACEs are over
+        // any budget.
+        let app = spawn_app_with(&db, |cfg| {
+            cfg.sql_budget.max_combined_rows = 50_000;
+        })
+        .await;
+        let hn = app
+            .login_as("budget-hn", Role::TruongTinh, Some("T01"), None)
+            .await;
+        let self_join =
+            "SELECT COUNT(*) FROM viec_thi_hanh a JOIN viec_thi_hanh b ON a.ma_tinh = b.ma_tinh";
+        let like_replace = "SELECT COUNT(*) FROM viec_thi_hanh a JOIN viec_thi_hanh b \
+                            ON a.ma_tinh = b.ma_tinh WHERE REPLACE(a.ma_viec, '0', '00') LIKE \
+                            '%99%' OR REPLACE(b.ma_viec, '1', '11') LIKE '%11%'";
+        let replace = nested_replace(10);
+        let ordinary = "SELECT ma_tinh, COUNT(*) AS so_viec FROM viec_thi_hanh GROUP BY ma_tinh \
+                        ORDER BY ma_tinh";
+        // The attacks and another user's ordinary query at the same time.
+        let (attacks, theirs) = tokio::join!(
+            async {
+                let mut out = Vec::new();
+                for sql in [CROSS_JOIN, replace.as_str(), self_join, like_replace] {
+                    out.push((sql, run_sql(&app, &hn, sql, None).await));
+                }
+                out
+            },
+            run_sql(&app, &app.client, ordinary, None)
+        );
+        for (sql, (status, reply)) in attacks {
+            assert_eq!(status, 400, "{sql}: {reply}");
+            assert_eq!(reply["kind"], "refuse", "{sql}: {reply}");
+            assert_eq!(reply["reason"], "budget", "{sql}: {reply}");
+            let text = reply["answer"].as_str().unwrap_or_default();
+            assert!(text.contains("quá nặng nên không được chạy"), "{text}");
+            assert!(reply["rows"].as_array().is_some_and(Vec::is_empty));
+        }
+        let (status, theirs) = theirs;
+        assert_eq!(status, 200, "{theirs}");
+        assert!(first_column(&theirs).len() > 10, "{theirs}");
+        // The export path is budgeted too.
+        let csv = hn
+            .get(format!(
+                "{}/api/ask/csv?sql={}",
+                app.base,
+                app::pages::ask::encode(CROSS_JOIN)
+            ))
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(csv.status(), 400);
+        assert!(csv.text().await.expect("body").contains("quá nặng"));
+        // The server is alive, and the same user's ordinary queries (a join on a key) run.
+        let health = app
+            .anon
+            .get(format!("{}/api/health", app.base))
+            .send()
+            .await
+            .expect("health");
+        assert_eq!(health.status(), 200);
+        let (status, own) = run_sql(
+            &app,
+            &hn,
+            "SELECT v.ma_tinh, COUNT(*) AS so_duong_su FROM viec_thi_hanh v \
+             JOIN duong_su d ON d.viec_id = v.id GROUP BY v.ma_tinh",
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{own}");
+        assert_eq!(first_column(&own), vec!["01".to_string()]);
+        // Refusals are audited with their reason.
+        let audited = audit_rows(&app, "question").await;
+        assert!(audited.iter().any(|r| r.actor == "budget-hn"
+            && r.outcome == "refused"
+            && r.detail.contains("\"reason\":\"budget\"")));
     }
 }
 

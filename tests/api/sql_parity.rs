@@ -167,7 +167,11 @@ async fn dev_gold_queries_give_the_same_rows_on_polars_and_sqlite() {
             .expect("join");
         match got {
             Err(e) => {
-                println!("{id}: POLARS ERROR: {e}\n    {}", guarded.polars_sql());
+                println!(
+                    "{id}: POLARS ERROR: {}\n    {}",
+                    e.detail(),
+                    guarded.polars_sql()
+                );
                 mismatched.push(id);
             }
             Ok(got) => match compare(&gold, &got, sql.contains("ORDER BY")) {

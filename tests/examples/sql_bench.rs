@@ -1,6 +1,8 @@
 //! Times the question pipeline's SQL path on every dev-set gold query: the guard
-//! (`queries::sql::guard`), the scoped Polars executor (`queries::sql::execute`) on the frames of
-//! a seeded store, and SQLite running the same gold SQL on that store, for comparison.
+//! (`queries::sql::guard`), the budget's estimate (`queries::sql::estimate`: Polars' optimised
+//! plan and the walk over it), the scoped Polars executor (`queries::sql::execute`, which
+//! includes the estimate) on the frames of a seeded store, and SQLite running the same gold SQL
+//! on that store, for comparison.
 //!
 //! `cargo run --release -p tests --example sql_bench -- sqlite:PATH [runs]` after
 //! `ioc --database-url sqlite:PATH seed --scale 1.0`. Prints one line per query and the
@@ -9,7 +11,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use queries::sql::{execute, guard, Limits};
+use queries::sql::{estimate, execute, guard, Limits};
 use queries::Scope;
 use serde_json::Value;
 use server::store::Store;
@@ -53,8 +55,9 @@ async fn main() -> Result<(), String> {
     )
     .map_err(|e| format!("dev.jsonl: {e}"))?;
     let limits = Limits::default();
-    let (mut guards, mut polars, mut sqlite) = (Vec::new(), Vec::new(), Vec::new());
-    println!("id       guard µs  polars ms  sqlite ms  rows");
+    let (mut guards, mut estimates, mut polars, mut sqlite) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    println!("id       guard µs  estimate ms  polars ms  sqlite ms  rows  rows combined (est.)");
     for line in dev.lines().filter(|l| !l.trim().is_empty()) {
         let item: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
         if item["kind"] != "query" {
@@ -74,6 +77,14 @@ async fn main() -> Result<(), String> {
             println!("{id}  refused by the guard");
             continue;
         };
+        let mut e = Vec::new();
+        let mut combined = 0.0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let est = estimate(&frames, &scope, &g, &limits).map_err(|e| format!("{id}: {e}"))?;
+            e.push(t.elapsed().as_secs_f64() * 1e3);
+            combined = est.combined_rows;
+        }
         let mut p = Vec::new();
         let mut rows = 0;
         for _ in 0..runs {
@@ -91,16 +102,20 @@ async fn main() -> Result<(), String> {
                 .map_err(|e| format!("{id} on SQLite: {e}"))?;
             s.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        let (pm, sm) = (median(p), median(s));
-        println!("{id}  {guard_us:8.1}  {pm:9.1}  {sm:9.1}  {rows}");
+        let (em, pm, sm) = (median(e), median(p), median(s));
+        println!("{id}  {guard_us:8.1}  {em:11.1}  {pm:9.1}  {sm:9.1}  {rows}  {combined:.0}");
         guards.push(guard_us);
+        estimates.push(em);
         polars.push(pm);
         sqlite.push(sm);
     }
     println!(
-        "guard µs p50 {:.1} p95 {:.1} | polars ms p50 {:.1} p95 {:.1} max {:.1} | sqlite ms p50 {:.1} p95 {:.1} max {:.1}",
+        "guard µs p50 {:.1} p95 {:.1} | estimate ms p50 {:.1} p95 {:.1} max {:.1} | polars ms p50 {:.1} p95 {:.1} max {:.1} | sqlite ms p50 {:.1} p95 {:.1} max {:.1}",
         percentile(guards.clone(), 0.5),
         percentile(guards, 0.95),
+        percentile(estimates.clone(), 0.5),
+        percentile(estimates.clone(), 0.95),
+        percentile(estimates, 1.0),
         percentile(polars.clone(), 0.5),
         percentile(polars.clone(), 0.95),
         percentile(polars, 1.0),

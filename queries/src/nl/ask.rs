@@ -25,7 +25,7 @@ use super::prompt::{self, PlanGrammar};
 use super::sql_grammar::SqlGrammar;
 use super::task::{self, TaskDraft};
 use super::time;
-use crate::sql::ResultTable;
+use crate::sql::{ExecError, ExecErrorKind, GuardError, ResultTable};
 use crate::Scope;
 
 /// The language model as the pipeline needs it.
@@ -83,8 +83,61 @@ pub trait Runner {
     /// most `max_rows` rows.
     ///
     /// # Errors
-    /// The guard's or the executor's message.
-    fn run(&self, sql: &str, max_rows: usize) -> Result<(String, ResultTable), String>;
+    /// Why the guard refused it or the executor did not run it ([`RunError`]).
+    fn run(&self, sql: &str, max_rows: usize) -> Result<(String, ResultTable), RunError>;
+}
+
+/// Why a query did not run: what the user reads, and what the model's repair prompt gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunError {
+    /// For the user, in Vietnamese; never an engine's own words (the `Display`).
+    pub message: String,
+    /// For the model's repair prompt and the logs: the message and, when the engine failed,
+    /// the engine's text.
+    pub detail: String,
+    /// What stopped it: `guard`, `budget`, `timeout`, `cancelled`, `too_large` or `engine`.
+    pub reason: &'static str,
+}
+
+impl RunError {
+    /// An error whose message is fit for the user and the model alike.
+    pub fn new(reason: &'static str, message: impl Into<String>) -> RunError {
+        let message = message.into();
+        RunError {
+            detail: message.clone(),
+            message,
+            reason,
+        }
+    }
+
+    /// Whether the caller cancelled the work (nothing more should be tried).
+    pub fn is_cancelled(&self) -> bool {
+        self.reason == ExecErrorKind::Cancelled.code()
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<GuardError> for RunError {
+    fn from(e: GuardError) -> RunError {
+        RunError::new("guard", e.to_string())
+    }
+}
+
+impl From<ExecError> for RunError {
+    fn from(e: ExecError) -> RunError {
+        RunError {
+            message: e.to_string(),
+            detail: e.detail(),
+            reason: e.kind.code(),
+        }
+    }
 }
 
 /// The task draft in the shape `ioc ask --json` prints (eval/README.md).
@@ -454,6 +507,7 @@ fn answer_query(
         }
     }
     let mut turn = prompt::question(&q.text.nfc, q.linked, &grammar);
+    // What the user reads if nothing answers; the repair prompt gets the detail.
     let mut last_error = String::new();
     for _ in 0..MAX_ATTEMPTS {
         let mut stream = |t: &str| progress(Progress::Generating(t));
@@ -483,8 +537,11 @@ fn answer_query(
                 return not_expressed(&gaps);
             }
             Err(e) => {
-                last_error = e;
-                turn = repair_turn(&q.text.nfc, q.linked, &grammar, &last_error);
+                if e.is_cancelled() {
+                    return cannot_answer(&e.message);
+                }
+                turn = repair_turn(&q.text.nfc, q.linked, &grammar, &e.detail);
+                last_error = e.message;
             }
         }
     }
@@ -595,9 +652,10 @@ fn answer_sql(
                     ms: 0,
                 });
             }
+            Err(e) if e.is_cancelled() => return Err(SqlFailure::Sql(e.message)),
             Err(e) => {
-                last_error = e;
-                turn = prompt.repair(&sql, &last_error);
+                turn = prompt.repair(&sql, &e.detail);
+                last_error = e.message;
             }
         }
     }
@@ -624,7 +682,7 @@ fn repair_turn(question: &str, linked: &Linked, grammar: &PlanGrammar, error: &s
 /// leaves out ([`coverage::gaps`]; empty when it answers the question asked).
 ///
 /// # Errors
-/// The compile or run error, as text for a repair attempt.
+/// The compile or run error (its detail is for a repair attempt).
 pub fn run_plan(
     plan: &Plan,
     text: &Text,
@@ -633,7 +691,7 @@ pub fn run_plan(
     as_of: NaiveDate,
     runner: &dyn Runner,
     progress: &mut dyn FnMut(Progress<'_>),
-) -> Result<(Answer, Vec<String>), String> {
+) -> Result<(Answer, Vec<String>), RunError> {
     let compiled = compile(
         plan,
         &Context {
@@ -642,7 +700,7 @@ pub fn run_plan(
             as_of,
         },
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| RunError::new("plan", e.to_string()))?;
     let gaps = coverage::gaps(text, linked, plan, &compiled);
     progress(Progress::Running(&compiled.sql));
     let (executed, table) = runner.run(&compiled.sql, MAX_ANSWER_ROWS)?;
@@ -740,7 +798,7 @@ mod tests {
 
     struct Echo;
     impl Runner for Echo {
-        fn run(&self, sql: &str, _: usize) -> Result<(String, ResultTable), String> {
+        fn run(&self, sql: &str, _: usize) -> Result<(String, ResultTable), RunError> {
             assert!(sql.starts_with("SELECT"), "{sql}");
             Ok((
                 sql.to_owned(),
@@ -783,7 +841,7 @@ mod tests {
     fn refusals_run_nothing_and_model_absence_is_explained() {
         struct Never;
         impl Runner for Never {
-            fn run(&self, _: &str, _: usize) -> Result<(String, ResultTable), String> {
+            fn run(&self, _: &str, _: usize) -> Result<(String, ResultTable), RunError> {
                 panic!("a refused input must not run SQL")
             }
         }
@@ -861,9 +919,9 @@ mod tests {
     /// Runs SQL naming `duong_su` (one row); refuses other SQL and anything with `bad`.
     struct Parties;
     impl Runner for Parties {
-        fn run(&self, sql: &str, _: usize) -> Result<(String, ResultTable), String> {
+        fn run(&self, sql: &str, _: usize) -> Result<(String, ResultTable), RunError> {
             if sql.contains("bad") || !sql.contains("duong_su") {
-                return Err("cột không tồn tại: bad".into());
+                return Err(RunError::new("guard", "cột không tồn tại: bad"));
             }
             Ok((
                 sql.to_owned(),
@@ -916,6 +974,61 @@ mod tests {
             "{}",
             m.turns[1]
         );
+    }
+
+    /// Fails every query the way the executor reports an engine failure, or a cancellation.
+    struct Failing(&'static str);
+    impl Runner for Failing {
+        fn run(&self, _: &str, _: usize) -> Result<(String, ResultTable), RunError> {
+            Err(RunError {
+                message: "Bộ máy truy vấn không chạy được câu lệnh này.".into(),
+                detail: "Bộ máy truy vấn không chạy được câu lệnh này. (Polars: ENGINE-TEXT)"
+                    .into(),
+                reason: self.0,
+            })
+        }
+    }
+
+    #[test]
+    fn the_engine_text_goes_to_the_repair_prompt_not_to_the_answer() {
+        let mut m = Scripted {
+            sql: vec!["SELECT COUNT(*) AS so_duong_su FROM duong_su d"; SQL_REPAIRS + 2],
+            turns: Vec::new(),
+        };
+        let a = ask(
+            PARTIES,
+            None,
+            &Scope::National,
+            as_of(),
+            Route::PlanThenSql,
+            &mut m,
+            &Failing("engine"),
+            &mut |_| {},
+        );
+        assert_eq!(a.kind, "refuse", "{}", a.answer);
+        assert!(m.turns[1].contains("ENGINE-TEXT"), "{}", m.turns[1]);
+        assert!(!a.answer.contains("ENGINE-TEXT"), "{}", a.answer);
+        assert!(a.answer.contains("không chạy được"), "{}", a.answer);
+    }
+
+    #[test]
+    fn a_cancelled_query_is_not_repaired() {
+        let mut m = Scripted {
+            sql: vec!["SELECT COUNT(*) AS so_duong_su FROM duong_su d"; SQL_REPAIRS + 2],
+            turns: Vec::new(),
+        };
+        let a = ask(
+            PARTIES,
+            None,
+            &Scope::National,
+            as_of(),
+            Route::SqlOnly,
+            &mut m,
+            &Failing("cancelled"),
+            &mut |_| {},
+        );
+        assert_eq!(a.kind, "refuse", "{}", a.answer);
+        assert_eq!(m.turns.len(), 1);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Runs a [`Guarded`] query on Polars, scoped.
+//! Runs a [`Guarded`] query on Polars, scoped and under its budget.
 //!
 //! Every call builds a fresh `SQLContext` (Polars SQL also runs `CREATE`/`DROP`/`TRUNCATE`
 //! against its context: nothing is shared between requests) and registers only the tables the
@@ -6,13 +6,21 @@
 //! outside the scope are not there to be read. Names of parties who are persons
 //! (`duong_su.ho_ten` where `loai = 'ca_nhan'`) read as [`MASKED_NAME`] for scopes that may not
 //! see them ([`Scope::may_see_party_names`]).
+//!
+//! The steps, each bounded by [`Limits`] (the module docs of [`super`] say why): the string
+//! growth the guard found; Polars' optimised plan and its estimate ([`super::budget`]); the plan
+//! run under a deadline and the caller's [`Cancel`] ([`super::run`]); the result's size.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
+use polars_plan::plans::IRPlan;
 use serde_json::Value as Json;
 
-use super::{Guarded, Limits, ResultTable};
-use crate::error::{Error, Result};
+use super::budget::{self, vn_count, Estimate};
+use super::{run, Cancel, ExecError, Guarded, Limits, ResultTable};
+use crate::error::Result;
 use crate::frames::{date_from_epoch_days, Frames};
 use crate::schema::Table;
 use crate::scope::Scope;
@@ -21,17 +29,62 @@ use crate::scope::Scope;
 pub const MASKED_NAME: &str = "***";
 
 /// Runs `q` on a fresh Polars `SQLContext` over the frames of `frames` that `scope` may see,
-/// and returns at most [`Limits::max_rows`] rows.
+/// under the budget of `limits`, and returns at most [`Limits::max_rows`] rows.
 ///
 /// # Errors
-/// [`Error::Polars`] when Polars cannot plan or run the query (its message names the cause:
-/// fit for the repair prompt).
+/// [`ExecError`]: refused by the budget, stopped by the timeout, too large a result, or an
+/// engine failure (its message, for the repair prompt, in [`ExecError::detail`]).
 pub fn execute(
     frames: &Frames,
     scope: &Scope,
     q: &Guarded,
     limits: &Limits,
-) -> Result<ResultTable> {
+) -> Result<ResultTable, ExecError> {
+    execute_cancellable(frames, scope, q, limits, &Cancel::new())
+}
+
+/// [`execute`], stopped as soon as `cancel` is cancelled (at once if it already is).
+///
+/// # Errors
+/// As [`execute`]; [`super::ExecErrorKind::Cancelled`] when cancelled.
+pub fn execute_cancellable(
+    frames: &Frames,
+    scope: &Scope,
+    q: &Guarded,
+    limits: &Limits,
+    cancel: &Cancel,
+) -> Result<ResultTable, ExecError> {
+    if cancel.is_cancelled() {
+        return Err(ExecError::cancelled());
+    }
+    budget::check_growth(q.string_growth, limits)?;
+    let (plan, estimate) = plan(frames, scope, q, limits)?;
+    budget::check_rows(&estimate, limits)?;
+    let df = run::collect(plan, limits.timeout, cancel)?;
+    check_result_size(&df, limits)?;
+    to_result_table(&df).map_err(|e| ExecError::engine(e.to_string()))
+}
+
+/// The budget's estimate for `q` in `scope`, without running it.
+///
+/// # Errors
+/// [`ExecError`] of kind `Engine` when Polars cannot plan the query.
+pub fn estimate(
+    frames: &Frames,
+    scope: &Scope,
+    q: &Guarded,
+    limits: &Limits,
+) -> Result<Estimate, ExecError> {
+    plan(frames, scope, q, limits).map(|(_, e)| e)
+}
+
+/// Polars' optimised plan of `q` over the scoped frames, and its estimate.
+fn plan(
+    frames: &Frames,
+    scope: &Scope,
+    q: &Guarded,
+    limits: &Limits,
+) -> Result<(IRPlan, Estimate), ExecError> {
     let mut ctx = SQLContext::new();
     for &table in &q.checked_tables {
         ctx.register(table.name(), scoped(frames, scope, table));
@@ -39,18 +92,39 @@ pub fn execute(
     let max = IdxSize::try_from(limits.max_rows).unwrap_or(IdxSize::MAX);
     // Polars may panic on a plan it does not expect; for untrusted SQL that is an error, not a
     // crash of the caller.
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<DataFrame> {
-        Ok(ctx.execute(&q.exec_sql)?.limit(max).collect()?)
+    let built = catch_unwind(AssertUnwindSafe(|| -> PolarsResult<(IRPlan, Estimate)> {
+        let plan = ctx.execute(&q.exec_sql)?.limit(max).to_alp_optimized()?;
+        let estimate = budget::estimate(&plan);
+        Ok((plan, estimate))
     }));
-    let df = match run {
-        Ok(df) => df?,
-        Err(_) => {
-            return Err(Error::Polars(PolarsError::ComputeError(
-                "the query engine failed on this query".into(),
-            )))
-        }
-    };
-    to_result_table(&df)
+    match built {
+        Ok(Ok(planned)) => Ok(planned),
+        Ok(Err(e)) => Err(ExecError::engine(e.to_string())),
+        Err(_) => Err(ExecError::engine("Polars panicked while planning")),
+    }
+}
+
+fn check_result_size(df: &DataFrame, limits: &Limits) -> Result<(), ExecError> {
+    let cells = df.height().saturating_mul(df.width());
+    if cells > limits.max_result_cells {
+        return Err(ExecError::too_large(format!(
+            "{} ô: {} dòng × {} cột, tối đa {} ô",
+            vn_count(cells as f64),
+            vn_count(df.height() as f64),
+            df.width(),
+            vn_count(limits.max_result_cells as f64)
+        )));
+    }
+    let bytes = df.estimated_size();
+    if bytes > limits.max_result_bytes {
+        const MIB: usize = 1024 * 1024;
+        return Err(ExecError::too_large(format!(
+            "khoảng {} MB, tối đa {} MB",
+            bytes.div_ceil(MIB),
+            limits.max_result_bytes / MIB
+        )));
+    }
+    Ok(())
 }
 
 fn semi(lf: LazyFrame, key: &str, parent: LazyFrame, parent_key: &str) -> LazyFrame {
@@ -140,7 +214,7 @@ fn scoped_rows(frames: &Frames, scope: &Scope, table: Table) -> LazyFrame {
 /// booleans `1`/`0`, dates `"YYYY-MM-DD"`, anything else its text.
 ///
 /// # Errors
-/// [`Error::Polars`] if a column cannot be read as its type.
+/// [`crate::error::Error::Polars`] if a column cannot be read as its type.
 pub fn to_result_table(df: &DataFrame) -> Result<ResultTable> {
     let height = df.height();
     let mut cols: Vec<Vec<Json>> = Vec::with_capacity(df.width());

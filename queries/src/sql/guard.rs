@@ -14,6 +14,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserError};
 
+use super::growth;
 use super::resolve::{self, Mode};
 use super::{GuardError, GuardErrorKind as K, Guarded, Limits};
 use crate::schema::Table;
@@ -121,6 +122,7 @@ pub fn guard(sql: &str, limits: &Limits) -> Result<Guarded, GuardError> {
     check_tree(&query)?;
 
     let tables = resolve::check(&mut query, limits, Mode::Portable)?;
+    let string_growth = growth::of_query(&query);
     let mut exec = query.clone();
     resolve::check(&mut exec, limits, Mode::Polars)?;
     let sql = query.to_string();
@@ -134,6 +136,7 @@ pub fn guard(sql: &str, limits: &Limits) -> Result<Guarded, GuardError> {
         tables: tables.clone(),
         exec_sql,
         checked_tables: tables,
+        string_growth,
     })
 }
 

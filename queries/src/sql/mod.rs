@@ -6,7 +6,7 @@
 //! and re-renders it from the checked AST with a `LIMIT`. [`execute`] (feature `analytics`) runs a
 //! [`Guarded`] query on a fresh Polars `SQLContext` in which only the caller's scope-filtered
 //! frames of the tables the query names are registered: the scope is applied to the data, not
-//! trusted to the SQL.
+//! trusted to the SQL; it runs under a budget (below).
 //!
 //! # What the guard accepts
 //!
@@ -56,6 +56,38 @@
 //!   'khu_vuc') AS d ON …`) for a left join;
 //! - a party's name (`duong_su.ho_ten` of a person) reads `***` unless the scope may see it.
 //!
+//! # The budget
+//!
+//! `LIMIT` caps what a query returns, not what it computes, and the same executor runs the
+//! console's SQL, the model's SQL, the compiled plans, CSV exports and task record selections.
+//! So every query runs under [`Limits`]:
+//! - before running, string growth: the guard bounds, on the AST, how many times the longest
+//!   stored text a string expression can become (`REPLACE` with a longer replacement, `CONCAT`
+//!   of a value with itself, nested, through CTEs: [`StringGrowth`]); above
+//!   [`Limits::max_string_growth`] the query is refused;
+//! - before running, rows combined: the executor builds Polars' optimised plan and estimates the
+//!   rows of every join and union from the frames' heights and the distinct counts of the join
+//!   keys ([`Estimate`]); above [`Limits::max_combined_rows`] the query is refused (a cross join
+//!   of two calendars, a self-join of the cases on their province);
+//! - while running, time: the plan runs on the calling thread with Polars' cancel token held by a
+//!   watchdog, which stops it after [`Limits::timeout`] or when the caller's [`Cancel`] is
+//!   cancelled (the server cancels when the client goes away);
+//! - after running, the result's size: [`Limits::max_result_cells`] and
+//!   [`Limits::max_result_bytes`] on top of `LIMIT`.
+//!
+//! Refusals and stops are [`ExecError`]s of their own kinds, with Vietnamese messages for the
+//! user; an engine failure's own text (Polars' message) is kept for the model's repair prompt
+//! and the logs ([`ExecError::detail`]) and never shown.
+//!
+//! The defaults: 10 s (the slowest dev and regression query takes well under a second at national
+//! scale; a console user should not wait longer, and a running query holds one of the console's
+//! four slots); 2×10⁷ rows combined (the largest tables at national scale have a few million
+//! rows, and a join on a key yields at most about its larger side; the product of two tables of
+//! 4,500 rows each, or a self-join on a 34-value key of more than ~26,000 rows, does not fit); a
+//! string growth of 16 (a `CONCAT` of a handful of columns; ten nested `REPLACE`s doubling a
+//! value are 1,024); 2×10⁶ cells and 64 MiB for a result (a 100,000-row CSV export of 20
+//! columns).
+//!
 //! # What Polars 0.55 runs, and what it does not
 //!
 //! Works (tested in `tests/api/sql_parity.rs` against SQLite on the dev gold queries): single-table
@@ -77,29 +109,56 @@
 //! which shows only on exact halves; `%` follows the sign of the divisor in Polars; `GROUP BY`
 //! output without `ORDER BY` comes in another order (the eval ignores order then).
 
+mod cancel;
+mod error;
+mod growth;
 mod guard;
 mod resolve;
 
 #[cfg(feature = "analytics")]
+mod budget;
+#[cfg(feature = "analytics")]
 mod exec;
+#[cfg(feature = "analytics")]
+mod run;
 
 #[cfg(feature = "analytics")]
-pub use exec::execute;
+pub use budget::Estimate;
+pub use cancel::{Cancel, CancelOnDrop};
+pub use error::{ExecError, ExecErrorKind};
+#[cfg(feature = "analytics")]
+pub use exec::{estimate, execute, execute_cancellable};
+pub use growth::StringGrowth;
 pub use guard::{guard, ALLOWED_FUNCTIONS, FORBIDDEN_TABLES, MAX_EXPR_DEPTH};
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::schema::Table;
 
-/// Bounds the guard and the executor enforce.
+/// Bounds the guard and the executor enforce: the guard's (SQL size, `LIMIT`) and the budget
+/// every query runs under (the module docs' "The budget" says why these defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
     /// The most rows a result may have: a missing `LIMIT` becomes this, a larger one is capped.
     pub max_rows: usize,
     /// The longest SQL text accepted, in bytes (checked before parsing).
     pub max_sql_bytes: usize,
+    /// Wall-clock time a query may run before it is stopped.
+    pub timeout: Duration,
+    /// The most rows a join or union of the plan may produce, estimated before running.
+    pub max_combined_rows: u64,
+    /// How many times the longest stored text a string expression may become
+    /// ([`StringGrowth::factor`]).
+    pub max_string_growth: u64,
+    /// The most bytes string functions may add from literals ([`StringGrowth::constant`]).
+    pub max_string_constant: u64,
+    /// The most cells (rows × columns) a result may hold.
+    pub max_result_cells: usize,
+    /// The most bytes a result may hold in memory (Polars' estimate of the frame's size).
+    pub max_result_bytes: usize,
 }
 
 impl Default for Limits {
@@ -107,6 +166,12 @@ impl Default for Limits {
         Self {
             max_rows: 1000,
             max_sql_bytes: 8 * 1024,
+            timeout: Duration::from_secs(10),
+            max_combined_rows: 20_000_000,
+            max_string_growth: 16,
+            max_string_constant: 4 * 1024,
+            max_result_cells: 2_000_000,
+            max_result_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -126,12 +191,19 @@ pub struct Guarded {
     pub(crate) exec_sql: String,
     /// `tables` as checked (a caller may change the public field; the executor uses this).
     pub(crate) checked_tables: Vec<Table>,
+    /// How long its string expressions can make a value ([`growth`]): the budget checks it.
+    pub(crate) string_growth: StringGrowth,
 }
 
 impl Guarded {
     /// The SQL text handed to Polars (the rewrite of [`Guarded::sql`]).
     pub fn polars_sql(&self) -> &str {
         &self.exec_sql
+    }
+
+    /// The bound on the length of the strings the query makes.
+    pub fn string_growth(&self) -> StringGrowth {
+        self.string_growth
     }
 }
 
