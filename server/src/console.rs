@@ -29,6 +29,7 @@
 use crate::ask::{Assistant, Model};
 use crate::audit::{self, action, outcome, AuditEntry};
 use crate::projection::Projection;
+use crate::rate::RateLimit;
 use crate::store::Store;
 use app::console::{Asker, Caller};
 use app::error::AppError;
@@ -48,10 +49,9 @@ use queries::nl::ask::{Answer, Progress, Turn};
 use queries::sql::{Cancel, Limits};
 use queries::Scope;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
@@ -98,7 +98,8 @@ struct Inner {
     running: Arc<Semaphore>,
     /// The budget of every query.
     budget: Limits,
-    recent: Mutex<HashMap<i64, VecDeque<Instant>>>,
+    /// Questions and SQL runs per user ([`RATE_PER_MINUTE`]).
+    recent: RateLimit,
     store: Store,
     projection: Projection,
 }
@@ -156,7 +157,7 @@ impl Console {
                 status: RwLock::new(ModelStatus::Off),
                 running: Arc::new(Semaphore::new(MAX_RUNNING)),
                 budget,
-                recent: Mutex::new(HashMap::new()),
+                recent: RateLimit::new(RATE_PER_MINUTE, Duration::from_secs(60)),
                 store,
                 projection,
             }),
@@ -226,21 +227,10 @@ impl Console {
         if !user.may_write() || user.scope == Scope::Kiosk {
             return Err(Reject::Forbidden);
         }
-        {
-            let mut recent = self.inner.recent.lock().map_err(|_| Reject::Busy)?;
-            let now = Instant::now();
-            let mine = recent.entry(user.id).or_default();
-            while mine
-                .front()
-                .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60))
-            {
-                mine.pop_front();
-            }
-            if mine.len() >= RATE_PER_MINUTE {
-                return Err(Reject::RateLimited);
-            }
-            mine.push_back(now);
-        }
+        self.inner
+            .recent
+            .take(user.id)
+            .map_err(|_| Reject::RateLimited)?;
         Arc::clone(&self.inner.running)
             .try_acquire_owned()
             .map_err(|_| Reject::Busy)

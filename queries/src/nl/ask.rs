@@ -1115,7 +1115,7 @@ mod tests {
 
         struct NoRows;
         impl Runner for NoRows {
-            fn run(&self, sql: &str, _: usize) -> Result<(String, ResultTable), String> {
+            fn run(&self, sql: &str, _: usize) -> Result<(String, ResultTable), RunError> {
                 Ok((sql.to_owned(), ResultTable::default()))
             }
         }
