@@ -330,11 +330,8 @@ async fn queries_over_the_budget_are_refused_and_the_server_keeps_answering() {
         assert!(first_column(&theirs).len() > 10, "{theirs}");
         // The export path is budgeted too.
         let csv = hn
-            .get(format!(
-                "{}/api/ask/csv?sql={}",
-                app.base,
-                app::pages::ask::encode(CROSS_JOIN)
-            ))
+            .post(format!("{}{}", app.base, app::pages::ask::CSV_ACTION))
+            .form(&[("sql", CROSS_JOIN)])
             .send()
             .await
             .expect("csv");
