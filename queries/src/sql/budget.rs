@@ -5,30 +5,36 @@
 //! JOIN don_vi c` counts billions of rows, and a self-join of the cases on their province makes
 //! (cases per province)² rows before any `LIMIT`. [`estimate`] walks Polars' optimised plan (the
 //! IR, after predicate and projection pushdown) bottom-up and bounds the rows of every node:
-//! - a scan: the height of the (already scoped-to-be) frame;
+//! - a scan: the height of the frame (scope filters are nodes above it);
 //! - filters, projections, sorts: their input; a slice: its length; a group-by or a `DISTINCT`:
 //!   its input, and at most the product of its keys' distinct counts when they are known; a
 //!   projection of aggregates only (`SELECT COUNT(*) …`): one row;
 //! - a union: the sum of its inputs; a horizontal concat (scalar subqueries): the largest;
 //! - a cross join (and an inequality join): `|L| × |R|`; a semi/anti join: `|L|`;
-//! - an equi-join: `|L| × |R| / max(ndv(L keys), ndv(R keys))`, the textbook estimate, where
-//!   `ndv` is the number of distinct values of a key column traced down to the frame it comes
-//!   from (through projections, filters, group-by keys, other joins) and counted there, and at
-//!   most the rows of its side; a key that cannot be traced (an expression) counts as one value
-//!   (every row matches every row: the worst case) unless the other side's key is known; a left
-//!   join keeps at least `|L|`, a full join at most `inner + |L| + |R|`.
+//! - an equi-join: the textbook `|L| × |R| / max(ndv(L keys), ndv(R keys))`, but never less
+//!   than `m(L keys) × m(R keys)` and never more than `min(|L| × m(R keys), |R| × m(L keys))`,
+//!   where for a key column traced down to the frame it comes from (through projections,
+//!   filters, group-by keys, other joins) `ndv` is its number of distinct values and `m` the
+//!   number of rows of its most frequent value, both counted on that frame (nulls, which never
+//!   match, left out). `m` catches what the textbook formula, which assumes values equally
+//!   frequent, misses: a self-join on an amount that is 0 for a third of the cases. A key that
+//!   cannot be traced (an expression) has `m` = the rows of its side: with an untraced key on
+//!   both sides, every row may match every row. A left join keeps at least `|L|`, a full join
+//!   at most `inner + |L| + |R|`.
 //!
 //! Joins and unions are where a plan *combines* rows: the largest such estimate is compared
 //! with [`super::Limits::max_combined_rows`]. Scans and operators that only shrink their input
 //! are not checked: the data is already in memory.
 //!
-//! The estimate is an estimate: filters are not credited (an upper bound), distinct counts are
-//! taken on the whole frame (which makes joins look smaller than they are on a filtered side).
-//! The timeout ([`super::Limits::timeout`]) stops what the estimate lets through.
+//! Filters are not credited (the rows of a filtered side are bounded by its input), and the key
+//! statistics come from the whole frame, so a side filtered to a few rows still counts its
+//! frame's `m`: the estimate leans to refusing. The timeout ([`super::Limits::timeout`]) stops
+//! what it lets through.
 
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 
-use polars::prelude::{DataFrame, JoinType};
+use polars::prelude::{DataFrame, JoinType, SeriesTrait};
 use polars_plan::plans::expr_ir::ExprIR;
 use polars_plan::plans::{AExpr, FunctionIR, IRPlan, IR};
 use polars_plan::prelude::{Arena, Node};
@@ -96,7 +102,7 @@ pub(crate) fn estimate(plan: &IRPlan) -> Estimate {
         lp: &plan.lp_arena,
         ex: &plan.expr_arena,
         rows: HashMap::new(),
-        ndv: HashMap::new(),
+        stats: HashMap::new(),
         combined: 0.0,
     };
     let result_rows = e.rows(plan.lp_top);
@@ -119,12 +125,31 @@ struct Estimator<'a> {
     lp: &'a Arena<IR>,
     ex: &'a Arena<AExpr>,
     rows: HashMap<Node, f64>,
-    ndv: HashMap<(Node, String), Option<f64>>,
+    stats: HashMap<(Node, String), Option<KeyStats>>,
     combined: f64,
 }
 
+/// What a join needs to know about a key column on one side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct KeyStats {
+    /// Distinct non-null values.
+    ndv: f64,
+    /// Rows of the most frequent non-null value.
+    max_freq: f64,
+}
+
+impl KeyStats {
+    /// At most `rows` of anything.
+    fn capped(self, rows: f64) -> KeyStats {
+        KeyStats {
+            ndv: self.ndv.min(rows),
+            max_freq: self.max_freq.min(rows),
+        }
+    }
+}
+
 impl Estimator<'_> {
-    /// An upper bound (mostly) of the rows `node` produces.
+    /// A bound on the rows `node` produces.
     fn rows(&mut self, node: Node) -> f64 {
         if let Some(r) = self.rows.get(&node) {
             return *r;
@@ -161,33 +186,30 @@ impl Estimator<'_> {
                     r.max(1.0)
                 }
             }
+            IR::GroupBy { input, keys, .. } => {
+                let r = self.rows(*input);
+                if keys.is_empty() {
+                    return 1.0;
+                }
+                match self.keys_stats(*input, keys) {
+                    Some(k) => r.min(k.ndv).max(1.0),
+                    None => r,
+                }
+            }
             IR::Distinct { input, options } => {
                 let r = self.rows(*input);
-                let columns: Vec<String> = match &options.subset {
+                let columns = match &options.subset {
                     Some(subset) => subset.iter().map(|c| c.to_string()).collect(),
-                    None => lp
-                        .get(*input)
-                        .schema(lp)
-                        .iter_names()
-                        .map(|c| c.to_string())
-                        .collect(),
+                    None => schema_names(lp, *input),
                 };
                 let mut combinations = 1.0;
                 for c in &columns {
-                    match self.column_ndv(*input, c) {
-                        Some(d) => combinations *= d,
+                    match self.column_stats(*input, c) {
+                        Some(k) => combinations *= k.ndv,
                         None => return r,
                     }
                 }
                 r.min(combinations).max(1.0)
-            }
-            IR::GroupBy { input, keys, .. } => {
-                let r = self.rows(*input);
-                match self.keys_ndv(*input, keys) {
-                    Some(groups) => r.min(groups).max(1.0),
-                    None if keys.is_empty() => 1.0,
-                    None => r,
-                }
             }
             IR::Join {
                 input_left,
@@ -198,22 +220,15 @@ impl Estimator<'_> {
                 ..
             } => {
                 let (l, r) = (self.rows(*input_left), self.rows(*input_right));
+                let inner = |e: &mut Self| {
+                    e.equi_join(l, r, (*input_left, left_on), (*input_right, right_on))
+                };
                 let out = match &options.args.how {
                     JoinType::Semi | JoinType::Anti => l,
-                    JoinType::Inner => {
-                        self.equi_join(l, r, (*input_left, left_on), (*input_right, right_on))
-                    }
-                    JoinType::Left => self
-                        .equi_join(l, r, (*input_left, left_on), (*input_right, right_on))
-                        .max(l),
-                    JoinType::Right => self
-                        .equi_join(l, r, (*input_left, left_on), (*input_right, right_on))
-                        .max(r),
-                    JoinType::Full => {
-                        self.equi_join(l, r, (*input_left, left_on), (*input_right, right_on))
-                            + l
-                            + r
-                    }
+                    JoinType::Inner => inner(self),
+                    JoinType::Left => inner(self).max(l),
+                    JoinType::Right => inner(self).max(r),
+                    JoinType::Full => inner(self) + l + r,
                     // Cross, inequality and any other join: every pair may be formed.
                     _ => l * r,
                 };
@@ -245,7 +260,7 @@ impl Estimator<'_> {
         }
     }
 
-    /// `|L| × |R| / max(ndv(L keys), ndv(R keys))`, an untraceable side counting as one value.
+    /// The rows of an equi-join of `l` and `r` rows on these keys (see the module docs).
     fn equi_join(
         &mut self,
         l: f64,
@@ -256,106 +271,165 @@ impl Estimator<'_> {
         if left.1.is_empty() {
             return l * r;
         }
-        let dl = self.keys_ndv(left.0, left.1).unwrap_or(1.0);
-        let dr = self.keys_ndv(right.0, right.1).unwrap_or(1.0);
-        l * r / dl.max(dr).max(1.0)
+        let ls = self.keys_stats(left.0, left.1);
+        let rs = self.keys_stats(right.0, right.1);
+        let ndv = |k: Option<KeyStats>| k.map_or(1.0, |k| k.ndv.max(1.0));
+        let (ml, mr) = (ls.map_or(l, |k| k.max_freq), rs.map_or(r, |k| k.max_freq));
+        let textbook = l * r / ndv(ls).max(ndv(rs));
+        let upper = (l * mr).min(r * ml);
+        textbook.min(upper).max(ml * mr)
     }
 
-    /// The distinct combinations of `keys` evaluated on `input`: the product of each key
-    /// column's distinct count, at most the rows of `input`; `None` if a key is not a column.
-    fn keys_ndv(&mut self, input: Node, keys: &[ExprIR]) -> Option<f64> {
+    /// The statistics of the combination of `keys` evaluated on `input`: at most the product of
+    /// the columns' distinct counts, and at most the smallest of their largest multiplicities;
+    /// `None` if a key is not a column.
+    fn keys_stats(&mut self, input: Node, keys: &[ExprIR]) -> Option<KeyStats> {
         if keys.is_empty() {
             return None;
         }
-        let mut product = 1.0;
+        let mut combined = KeyStats {
+            ndv: 1.0,
+            max_freq: f64::INFINITY,
+        };
         for k in keys {
             let name = column_of(self.ex, k.node())?;
-            product *= self.column_ndv(input, name)?;
+            let s = self.column_stats(input, name)?;
+            combined.ndv *= s.ndv;
+            combined.max_freq = combined.max_freq.min(s.max_freq);
         }
-        Some(product.min(self.rows(input)))
+        Some(combined.capped(self.rows(input)))
     }
 
-    /// The distinct values of the output column `name` of `node`, traced down to the frame
-    /// it comes from; at most the rows of `node`.
-    fn column_ndv(&mut self, node: Node, name: &str) -> Option<f64> {
+    /// The statistics of the output column `name` of `node`, traced down to the frame it comes
+    /// from; at most the rows of `node`.
+    fn column_stats(&mut self, node: Node, name: &str) -> Option<KeyStats> {
         let key = (node, name.to_owned());
-        if let Some(v) = self.ndv.get(&key) {
+        if let Some(v) = self.stats.get(&key) {
             return *v;
         }
-        let v = self.trace_ndv(node, name).map(|d| d.min(self.rows(node)));
-        self.ndv.insert(key, v);
+        let v = self
+            .trace_stats(node, name)
+            .map(|k| k.capped(self.rows(node)));
+        self.stats.insert(key, v);
         v
     }
 
-    fn trace_ndv(&mut self, node: Node, name: &str) -> Option<f64> {
+    fn trace_stats(&mut self, node: Node, name: &str) -> Option<KeyStats> {
         let (lp, ex) = (self.lp, self.ex);
         match lp.get(node) {
-            IR::DataFrameScan { df, .. } => frame_ndv(df, name),
+            IR::DataFrameScan { df, .. } => frame_stats(df, name),
             IR::Slice { input, .. }
             | IR::Sort { input, .. }
             | IR::Filter { input, .. }
             | IR::Cache { input, .. }
             | IR::SimpleProjection { input, .. }
-            | IR::Distinct { input, .. }
             | IR::Sink { input, .. }
-            | IR::ExtContext { input, .. } => self.column_ndv(*input, name),
+            | IR::ExtContext { input, .. } => self.column_stats(*input, name),
             IR::MapFunction {
                 input,
                 function: FunctionIR::Rechunk | FunctionIR::Hint(_) | FunctionIR::RowIndex { .. },
-            } => self.column_ndv(*input, name),
+            } => self.column_stats(*input, name),
+            IR::Distinct { input, options } => {
+                let s = self.column_stats(*input, name)?;
+                let only_this = match &options.subset {
+                    Some(subset) => subset.len() == 1 && subset[0].as_str() == name,
+                    None => schema_names(lp, *input) == [name],
+                };
+                Some(if only_this {
+                    KeyStats { max_freq: 1.0, ..s }
+                } else {
+                    s
+                })
+            }
             IR::Select { input, expr, .. } => {
                 let source = expr.iter().find(|e| e.output_name().as_str() == name)?;
                 let column = column_of(ex, source.node())?;
-                self.column_ndv(*input, column)
+                self.column_stats(*input, column)
             }
             IR::HStack { input, exprs, .. } => {
                 match exprs.iter().find(|e| e.output_name().as_str() == name) {
                     Some(e) => {
                         let column = column_of(ex, e.node())?;
-                        self.column_ndv(*input, column)
+                        self.column_stats(*input, column)
                     }
-                    None => self.column_ndv(*input, name),
+                    None => self.column_stats(*input, name),
                 }
             }
             IR::GroupBy { input, keys, .. } => {
                 let key = keys.iter().find(|e| e.output_name().as_str() == name)?;
                 let column = column_of(ex, key.node())?;
-                self.column_ndv(*input, column)
+                let s = self.column_stats(*input, column)?;
+                // One row per group: a single key's values are distinct.
+                Some(if keys.len() == 1 {
+                    KeyStats { max_freq: 1.0, ..s }
+                } else {
+                    s
+                })
             }
             IR::Join {
                 input_left,
                 input_right,
+                left_on,
+                right_on,
                 options,
                 ..
             } => {
                 let (left, right) = (*input_left, *input_right);
-                if lp.get(left).schema(lp).contains(name) {
-                    return self.column_ndv(left, name);
-                }
-                if lp.get(right).schema(lp).contains(name) {
-                    return self.column_ndv(right, name);
-                }
-                let suffix = options.args.suffix.as_deref().unwrap_or("_right");
-                let base = name.strip_suffix(suffix)?;
-                self.column_ndv(right, base)
+                // Which side the column comes from, and how many rows of the other side each of
+                // its rows can meet.
+                let (side, column, other, other_keys) = if has_column(lp, left, name) {
+                    (left, name, right, right_on)
+                } else if has_column(lp, right, name) {
+                    (right, name, left, left_on)
+                } else {
+                    let suffix = options.args.suffix.as_deref().unwrap_or("_right");
+                    (right, name.strip_suffix(suffix)?, left, left_on)
+                };
+                let s = self.column_stats(side, column)?;
+                let fan_out = match &options.args.how {
+                    JoinType::Semi | JoinType::Anti => 1.0,
+                    JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => self
+                        .keys_stats(other, other_keys)
+                        .map_or_else(|| self.rows(other), |k| k.max_freq)
+                        .max(1.0),
+                    _ => self.rows(other).max(1.0),
+                };
+                Some(KeyStats {
+                    ndv: s.ndv,
+                    max_freq: s.max_freq * fan_out,
+                })
             }
             IR::Union { inputs, .. } => {
-                let mut sum = 0.0;
-                for i in inputs.clone() {
-                    sum += self.column_ndv(i, name)?;
+                let mut sum = KeyStats {
+                    ndv: 0.0,
+                    max_freq: 0.0,
+                };
+                for i in inputs {
+                    let s = self.column_stats(*i, name)?;
+                    sum.ndv += s.ndv;
+                    sum.max_freq += s.max_freq;
                 }
                 Some(sum)
             }
             IR::HConcat { inputs, .. } => {
-                let source = inputs
-                    .iter()
-                    .copied()
-                    .find(|i| lp.get(*i).schema(lp).contains(name))?;
-                self.column_ndv(source, name)
+                let source = inputs.iter().copied().find(|i| has_column(lp, *i, name))?;
+                self.column_stats(source, name)
             }
             _ => None,
         }
     }
+}
+
+fn has_column(lp: &Arena<IR>, node: Node, name: &str) -> bool {
+    lp.get(node).schema(lp).contains(name)
+}
+
+fn schema_names(lp: &Arena<IR>, node: Node) -> Vec<String> {
+    lp.get(node)
+        .schema(lp)
+        .iter_names()
+        .map(|c| c.to_string())
+        .collect()
 }
 
 /// The column an expression reads, when it is a column (possibly cast).
@@ -367,10 +441,47 @@ fn column_of(ex: &Arena<AExpr>, node: Node) -> Option<&str> {
     }
 }
 
-/// Distinct values of a column of an in-memory frame.
-fn frame_ndv(df: &DataFrame, name: &str) -> Option<f64> {
-    let column = df.column(name).ok()?;
-    column.n_unique().ok().map(|n| n as f64)
+/// Key statistics of frame columns, kept across queries. Counting a column of a million rows
+/// takes tens of milliseconds, and the frames are shared snapshots whose columns change only
+/// when a micro-batch replaces them: an entry is keyed by the address of the column's data and
+/// holds a `Weak` to it, which keeps that address from being reused while the entry lives and
+/// tells whether the column is still alive.
+static FRAME_STATS: LazyLock<Mutex<HashMap<usize, CachedStats>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Entries kept before dead columns are dropped (and, if all are alive, everything).
+const FRAME_STATS_ENTRIES: usize = 1024;
+
+type CachedStats = (Weak<dyn SeriesTrait>, KeyStats);
+
+/// Distinct values and the largest multiplicity of a column of an in-memory frame, nulls left
+/// out (they never match in a join).
+fn frame_stats(df: &DataFrame, name: &str) -> Option<KeyStats> {
+    let series = df.column(name).ok()?.as_materialized_series();
+    let key = Arc::as_ptr(&series.0).cast::<()>() as usize;
+    if let Ok(cache) = FRAME_STATS.lock() {
+        if let Some((column, stats)) = cache.get(&key) {
+            if column.strong_count() > 0 {
+                return Some(*stats);
+            }
+        }
+    }
+    let groups = series.drop_nulls().group_tuples(true, false).ok()?;
+    let max_freq = groups.iter().map(|g| g.len()).max().unwrap_or(0);
+    let stats = KeyStats {
+        ndv: groups.len() as f64,
+        max_freq: max_freq as f64,
+    };
+    if let Ok(mut cache) = FRAME_STATS.lock() {
+        if cache.len() >= FRAME_STATS_ENTRIES {
+            cache.retain(|_, (column, _)| column.strong_count() > 0);
+            if cache.len() >= FRAME_STATS_ENTRIES {
+                cache.clear();
+            }
+        }
+        cache.insert(key, (Arc::downgrade(&series.0), stats));
+    }
+    Some(stats)
 }
 
 /// A count in Vietnamese words: `3,1 tỷ`, `20 triệu`, `4.500`.
@@ -491,7 +602,8 @@ mod tests {
                 ints((1..=CASES).map(|_| 1)),
                 texts((1..=CASES).map(|_| "dang_thi_hanh".to_owned())),
                 ints((1..=CASES).map(|i| i as i64 * 1000)),
-                ints((1..=CASES).map(|_| 0)),
+                // Paid: nothing for a third of the cases, a distinct amount for the others.
+                ints((1..=CASES).map(|i| if i.is_multiple_of(3) { 0 } else { i as i64 })),
                 ColumnData::Date(vec![None; CASES]),
                 ints((1..=CASES).map(|_| 2026)),
             ],
@@ -550,6 +662,20 @@ mod tests {
         let est =
             plan_estimate(&frames(), &hanoi(), &guarded(sql, &limits), &limits).expect("estimate");
         assert!(est.combined_rows >= 4e8, "{est:?}");
+    }
+
+    #[test]
+    fn a_self_join_on_a_skewed_column_is_refused_before_running() {
+        // 26,667 distinct amounts: the textbook estimate (40,000² / 26,667 = 60,000 rows) would
+        // let it run; the 13,333 zeros alone make 178 million pairs.
+        let sql = "SELECT COUNT(*) FROM viec_thi_hanh a JOIN viec_thi_hanh b \
+                   ON a.so_tien_da_thi_hanh = b.so_tien_da_thi_hanh";
+        let limits = Limits::default();
+        let e = refusal(sql, &limits);
+        assert_eq!(e.kind, ExecErrorKind::Budget, "{e}");
+        let est =
+            plan_estimate(&frames(), &hanoi(), &guarded(sql, &limits), &limits).expect("estimate");
+        assert!(est.combined_rows >= 1.7e8, "{est:?}");
     }
 
     #[test]
