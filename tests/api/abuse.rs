@@ -24,6 +24,18 @@ fn count(rows: &[String], prefix: &str) -> usize {
     rows.iter().filter(|r| r.starts_with(prefix)).count()
 }
 
+/// The body of the page at `path_and_query` as `client` sees it.
+async fn page(app: &TestApp, client: &reqwest::Client, path_and_query: &str) -> String {
+    client
+        .get(format!("{}{path_and_query}", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body")
+}
+
 /// Edited SQL that ran (audited as a question with the edited text).
 async fn sql_runs(app: &TestApp) -> usize {
     text_rows(
@@ -216,16 +228,13 @@ async fn links_from_elsewhere_change_no_session_and_run_no_sql() {
 
         // SQL in a link: shown, not run.
         let sql = "SELECT COUNT(*) AS n FROM viec_thi_hanh";
-        let page = me
-            .get(format!("{}/hoi-dap", app.base))
-            .query(&[("sql", sql)])
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
-        assert!(page.contains("chưa được chạy"), "{page}");
+        let shown = page(
+            &app,
+            &me,
+            &format!("/hoi-dap?sql={}", app::pages::ask::encode(sql)),
+        )
+        .await;
+        assert!(shown.contains("chưa được chạy"), "{shown}");
         assert_eq!(sql_runs(&app).await, 0);
         // The form's POST gives the confirmed address, which runs it.
         let confirmed = me
@@ -240,28 +249,14 @@ async fn links_from_elsewhere_change_no_session_and_run_no_sql() {
             .expect("location")
             .to_owned();
         assert!(to.contains("xac_nhan="), "{to}");
-        let ran = me
-            .get(format!("{}{to}", app.base))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let ran = page(&app, &me, &to).await;
         assert!(!ran.contains("chưa được chạy"), "{ran}");
         assert_eq!(sql_runs(&app).await, 1);
         // Another session's token does not run it.
         let other = app.login("test-lanhdao", TEST_PASSWORD).await;
         let other = client_with(&app.base, Some(&other));
-        let page = other
-            .get(format!("{}{to}", app.base))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
-        assert!(page.contains("chưa được chạy"), "{page}");
+        let theirs = page(&app, &other, &to).await;
+        assert!(theirs.contains("chưa được chạy"), "{theirs}");
         assert_eq!(sql_runs(&app).await, 1);
     }
 }
