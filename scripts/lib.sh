@@ -25,8 +25,8 @@ ensure_rust_tools() {
 }
 
 ensure_node_tools() {
-  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
-    say "installing node tools (binaryen wasm-opt, playwright-core)"
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
+    say "installing node tools (binaryen wasm-opt, playwright-core, axe-core)"
     npm install --no-audit --no-fund --loglevel=error
   fi
 }

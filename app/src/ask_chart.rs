@@ -13,10 +13,11 @@ const BAR: RGBColor = RGBColor(0x6f, 0xa8, 0xdc);
 const BG: RGBColor = RGBColor(0x16, 0x26, 0x3d);
 
 /// The SVG for `kind` (`bar` or `line`) of `values` labelled by `labels`; `None` for other
-/// kinds, no values, or a drawing error (logged).
+/// kinds, a drawing error (logged), and fewer than two values: one bar or one point compares
+/// nothing, and the sentence and the table already say it.
 pub fn answer_svg(kind: &str, title: &str, labels: &[String], values: &[f64]) -> Option<String> {
     let n = labels.len().min(values.len());
-    if n == 0 {
+    if n < 2 {
         return None;
     }
     let mut svg = String::new();
@@ -175,5 +176,10 @@ mod tests {
         assert!(svg.contains("2026-11"));
         assert!(answer_svg("number", "x", &labels, &[1.0, 2.0]).is_none());
         assert!(answer_svg("bar", "x", &[], &[]).is_none());
+        let one = vec!["Hà Nội".to_string()];
+        assert!(
+            answer_svg("bar", "x", &one, &[5.0]).is_none(),
+            "one bar tells nothing"
+        );
     }
 }

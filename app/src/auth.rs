@@ -21,6 +21,14 @@ pub struct Me {
     pub leadership: bool,
     /// The wall display (read only, no menu).
     pub kiosk: bool,
+    /// The header's links ([`crate::nav::links`]).
+    pub links: Vec<crate::nav::NavLink>,
+    /// Every section this user may open ([`crate::nav::may_open`]): a breadcrumb to another
+    /// section is a link only when it is here.
+    pub sections: Vec<crate::nav::Section>,
+    /// Open tasks of the units in the user's scope, and how many of them are overdue.
+    pub tasks_open: u64,
+    pub tasks_overdue: u64,
 }
 
 /// The signed-in caller, or `None` on pages open to anonymous visitors (the login page).
@@ -29,9 +37,27 @@ pub struct Me {
 /// Never in practice; the signature is the server function's.
 #[server]
 pub async fn who_am_i() -> Result<Option<Me>, AppError> {
-    Ok(ssr::user().map(|u| Me {
+    let Some(u) = ssr::user() else {
+        return Ok(None);
+    };
+    // The badge is a hint: a store that cannot answer leaves it at zero, not the page broken.
+    let (tasks_open, tasks_overdue) = match crate::ssr::app_state() {
+        Ok(state) => match state.data.dashboard().await {
+            Ok(d) => crate::dash::tasks_in_scope(&d, &u.scope),
+            Err(_) => (0, 0),
+        },
+        Err(_) => (0, 0),
+    };
+    Ok(Some(Me {
         leadership: u.is_leadership(),
         kiosk: !u.may_write(),
+        links: crate::nav::links(&u),
+        sections: crate::nav::Section::ALL
+            .into_iter()
+            .filter(|s| crate::nav::may_open(&u, *s))
+            .collect(),
+        tasks_open,
+        tasks_overdue,
         login: u.login,
         display_name: u.display_name,
         role: u.role.code().to_owned(),
@@ -66,8 +92,9 @@ impl AuditQuery {
             action: text("hanh_dong"),
             actor: text("tai_khoan"),
             outcome: text("ket_qua"),
-            from: text("tu"),
-            to: text("den"),
+            // Typed as dd/mm/yyyy; a date that cannot be read is kept for the server to refuse.
+            from: text("tu").map(|v| crate::text::parse_date(&v).unwrap_or(v)),
+            to: text("den").map(|v| crate::text::parse_date(&v).unwrap_or(v)),
             page: text("trang")
                 .and_then(|p| p.parse().ok())
                 .unwrap_or(1)

@@ -6,8 +6,8 @@ use crate::components::cartogram;
 use crate::error::AppError;
 use crate::text::dash as t;
 use crate::wire::dash::{
-    AreaView, KpiChanges, OfficeView, OverdueQuery, ProvinceTile, RuleCount, TaskItem, UnitKpi,
-    WallData,
+    AreaView, Attention, KpiChanges, OfficeView, OverdueQuery, ProvinceTile, RuleCount, TaskItem,
+    UnitKpi, WallData,
 };
 use queries::Scope;
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,28 @@ pub struct Dashboard {
     /// The same KPIs at the previous day's report date, for the "since yesterday" changes;
     /// `None` until it has been computed.
     pub day_before: Option<DayBefore>,
+    /// Open and overdue tasks of every unit that has an open task.
+    pub task_counts: Vec<UnitTasks>,
+    /// The most recent alerts the server raised, oldest first (every province).
+    pub recent_alerts: Vec<crate::wire::Alert>,
+}
+
+/// The open tasks of one assignee unit and how many of them are past their deadline (QH15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitTasks {
+    pub don_vi_id: i64,
+    /// The unit's province (`don_vi.ma_tinh`).
+    pub ma_tinh: String,
+    pub open: u64,
+    pub overdue: u64,
+}
+
+/// Open and overdue tasks of the units `scope` covers ([`Scope::covers`]): the header's badge.
+pub fn tasks_in_scope(d: &Dashboard, scope: &Scope) -> (u64, u64) {
+    d.task_counts
+        .iter()
+        .filter(|u| scope.covers(&u.ma_tinh, u.don_vi_id))
+        .fold((0, 0), |(open, late), u| (open + u.open, late + u.overdue))
 }
 
 /// The KPIs of the country and of each province computed with the previous day as the report
@@ -308,6 +330,49 @@ fn rule_counts(d: &Dashboard, ma_tinh: Option<&str>) -> Vec<RuleCount> {
         .collect()
 }
 
+/// How many of each list the leadership's home shows.
+pub const ATTENTION_ITEMS: usize = 5;
+
+/// What needs attention today, for the leadership's home: the weakest provinces, the
+/// provinces whose overdue count rose since the day before, the overdue tasks and the newest
+/// alerts. Every figure is copied from the snapshot.
+pub fn attention(d: &Dashboard) -> Attention {
+    let breaches = d.day_before.as_ref().map(|before| {
+        let mut rises: Vec<(UnitKpi, u64)> = d
+            .provinces
+            .iter()
+            .filter_map(|p| {
+                let was = before.provinces.iter().find(|b| b.key == p.key)?;
+                let rise = p.overdue_total.checked_sub(was.overdue_total)?;
+                (rise > 0).then(|| (p.clone(), rise))
+            })
+            .collect();
+        rises.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.key.cmp(&b.0.key)));
+        rises.truncate(ATTENTION_ITEMS);
+        rises
+    });
+    Attention {
+        as_of: d.as_of.clone(),
+        weakest: weakest_provinces(d, ATTENTION_ITEMS),
+        breaches,
+        tasks_late: d
+            .tasks
+            .iter()
+            .filter(|t| t.overdue)
+            .take(ATTENTION_ITEMS)
+            .cloned()
+            .collect(),
+        tasks_late_total: d.task_counts.iter().map(|u| u.overdue).sum(),
+        alerts: d
+            .recent_alerts
+            .iter()
+            .rev()
+            .take(ATTENTION_ITEMS)
+            .cloned()
+            .collect(),
+    }
+}
+
 /// The wall display's data, with its charts drawn.
 pub fn wall(d: &Dashboard, read_at_ms: i64) -> WallData {
     let weakest = weakest_provinces(d, WEAKEST);
@@ -495,6 +560,99 @@ mod tests {
         assert!(!may_open(&officer, Some("01"), Some(7), None));
         assert!(may_open(&officer, Some("01"), Some(7), Some(8)));
         assert!(require(&hn, Some("79"), None, None).is_err());
+    }
+
+    fn province(key: &str, rate: f64, overdue: u64) -> UnitKpi {
+        UnitKpi {
+            key: key.into(),
+            ma_tinh: Some(key.into()),
+            done_rate_cases: Some(rate),
+            overdue_total: overdue,
+            ..Default::default()
+        }
+    }
+
+    fn task(id: i64, overdue: bool) -> TaskItem {
+        TaskItem {
+            id,
+            title: format!("Nhiệm vụ {id}"),
+            unit: "T01".into(),
+            due: "2026-11-19".into(),
+            progress: 0,
+            overdue,
+        }
+    }
+
+    /// Three provinces; yesterday 01 had 10 overdue cases (today 14: +4), 79 had 5 (today 5)
+    /// and 48 had 2 (today 3: +1). Tasks: two of the three listed are overdue, and the units
+    /// count 2 + 1 overdue in all.
+    #[test]
+    fn attention_lists_the_weakest_the_rises_the_late_tasks_and_new_alerts() {
+        let today = vec![
+            province("01", 40.0, 14),
+            province("79", 30.0, 5),
+            province("48", 50.0, 3),
+        ];
+        let mut d = Dashboard {
+            version: 1,
+            as_of: "2026-11-20".into(),
+            year: 2027,
+            previous_year: 2026,
+            national: UnitKpi::default(),
+            provinces: today,
+            offices: Vec::new(),
+            officers: Vec::new(),
+            overdue: Vec::new(),
+            monthly: Vec::new(),
+            tasks_open: 3,
+            tasks: vec![task(1, true), task(2, true), task(3, false)],
+            day_before: None,
+            task_counts: vec![
+                UnitTasks {
+                    don_vi_id: 1,
+                    ma_tinh: "01".into(),
+                    open: 2,
+                    overdue: 2,
+                },
+                UnitTasks {
+                    don_vi_id: 2,
+                    ma_tinh: "79".into(),
+                    open: 4,
+                    overdue: 1,
+                },
+            ],
+            recent_alerts: Vec::new(),
+        };
+        let a = attention(&d);
+        let keys = |v: &[UnitKpi]| v.iter().map(|u| u.key.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(&a.weakest), ["79", "01", "48"]);
+        assert_eq!(a.breaches, None, "no day before yet");
+        assert_eq!(
+            a.tasks_late.iter().map(|t| t.id).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert_eq!(a.tasks_late_total, 3);
+        d.day_before = Some(DayBefore {
+            as_of: "2026-11-19".into(),
+            national: UnitKpi::default(),
+            provinces: vec![
+                province("01", 40.0, 10),
+                province("79", 30.0, 5),
+                province("48", 50.0, 2),
+            ],
+        });
+        let rises: Vec<(String, u64)> = attention(&d)
+            .breaches
+            .expect("day before")
+            .into_iter()
+            .map(|(u, n)| (u.key, n))
+            .collect();
+        assert_eq!(rises, [("01".to_string(), 4), ("48".to_string(), 1)]);
+        let hn = Scope::Province {
+            ma_tinh: "01".into(),
+        };
+        assert_eq!(tasks_in_scope(&d, &hn), (2, 2));
+        assert_eq!(tasks_in_scope(&d, &Scope::National), (6, 3));
     }
 
     #[test]

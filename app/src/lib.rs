@@ -27,6 +27,7 @@ pub mod console;
 #[cfg(feature = "ssr")]
 pub mod dash;
 pub mod error;
+pub mod nav;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -62,6 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::site_header::provide_caller();
     // Effects run only in the browser: this marks the page once the wasm bundle has taken over,
     // which browser tests wait for before they click.
     Effect::new(|_| {
@@ -73,7 +75,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="ioc" href="/pkg/style.css"/>
         <Title text=text::APP_TITLE/>
         <Router>
-            <components::user_menu::UserMenu/>
+            <components::site_header::SiteHeader/>
             <Routes fallback=pages::not_found::NotFound>
                 // Async: the server waits for the data, so the first paint is complete without JavaScript.
                 <Route path=StaticSegment("") view=pages::home::HomePage ssr=SsrMode::Async/>
@@ -83,6 +85,7 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("don-vi"), ParamSegment("id")) view=pages::drill::OfficePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("can-bo"), ParamSegment("id")) view=pages::drill::OfficerPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("viec"), ParamSegment("id")) view=pages::drill::CasePage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("viec-cua-toi") view=pages::drill::MyWorkPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("hoi-dap") view=pages::ask::AskPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("nhiem-vu") view=pages::tasks::TasksPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("dang-nhap") view=pages::login::LoginPage/>

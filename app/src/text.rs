@@ -3,6 +3,7 @@
 pub mod ask;
 pub mod auth;
 pub mod dash;
+pub mod nav;
 pub mod tasks;
 
 pub const APP_TITLE: &str = "THADS IOC — Trung tâm điều hành thi hành án dân sự";
@@ -79,6 +80,46 @@ pub fn format_ty_dong(dong: i64) -> String {
     format!("{} {UNIT_TY_DONG}", ty_dong_number(dong))
 }
 
+/// The placeholder and the hint of a date field.
+pub const DATE_PLACEHOLDER: &str = "dd/mm/yyyy";
+pub const DATE_HINT: &str = "Ngày theo dạng ngày/tháng/năm, ví dụ 05/12/2026";
+
+/// Reads a date typed as `dd/mm/yyyy` (day and month of one or two digits) or sent as ISO
+/// `yyyy-mm-dd`, and gives it as ISO; `None` when it is neither or no such day exists.
+pub fn parse_date(s: &str) -> Option<String> {
+    let s = s.trim();
+    let numbers = |parts: Vec<&str>| -> Option<Vec<u32>> {
+        parts
+            .iter()
+            .map(|p| {
+                (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            })
+            .collect()
+    };
+    let (y, m, d) = if s.contains('/') {
+        match numbers(s.split('/').collect())?.as_slice() {
+            [d, m, y] if s.split('/').nth(2)?.len() == 4 => (*y, *m, *d),
+            _ => return None,
+        }
+    } else {
+        match numbers(s.split('-').collect())?.as_slice() {
+            [y, m, d] if s.len() == 10 => (*y, *m, *d),
+            _ => return None,
+        }
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (y >= 1900 && (1..=days).contains(&d)).then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
 /// Formats an ISO date `YYYY-MM-DD` as `dd/mm/yyyy`; other input is returned unchanged.
 pub fn format_date(iso: &str) -> String {
     let mut parts = iso.splitn(3, '-');
@@ -93,6 +134,27 @@ pub fn format_date(iso: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_read_in_the_vietnamese_form_and_as_iso() {
+        assert_eq!(parse_date("05/12/2026").as_deref(), Some("2026-12-05"));
+        assert_eq!(parse_date(" 5/1/2027 ").as_deref(), Some("2027-01-05"));
+        assert_eq!(parse_date("2026-12-05").as_deref(), Some("2026-12-05"));
+        assert_eq!(parse_date("29/02/2028").as_deref(), Some("2028-02-29"));
+        for bad in [
+            "29/02/2027",
+            "31/04/2026",
+            "12/13/2026",
+            "05/12/26",
+            "2026-1-5",
+            "",
+            "a/b/c",
+            "00/01/2026",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert_eq!(format_date(&parse_date("5/1/2027").unwrap()), "05/01/2027");
+    }
 
     #[test]
     fn integers_use_dots() {

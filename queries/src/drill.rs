@@ -306,11 +306,7 @@ pub fn open_tasks(
     as_of: NaiveDate,
     limit: usize,
 ) -> Result<(usize, Vec<OpenTask>)> {
-    let open = frames.lazy(Table::NhiemVu).filter(
-        col("trang_thai")
-            .eq(lit("moi"))
-            .or(col("trang_thai").eq(lit("dang_thuc_hien"))),
-    );
+    let open = frames.lazy(Table::NhiemVu).filter(task_is_open());
     let total = count(open.clone())?;
     let df = open
         .sort(
@@ -343,9 +339,109 @@ pub fn open_tasks(
     Ok((total, tasks))
 }
 
+/// A task still to be done (`moi` or `dang_thuc_hien`).
+fn task_is_open() -> Expr {
+    col("trang_thai")
+        .eq(lit("moi"))
+        .or(col("trang_thai").eq(lit("dang_thuc_hien")))
+}
+
+/// The open tasks of one assignee unit, and how many of them are past their deadline (QH15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitTaskCount {
+    pub don_vi_id: i64,
+    pub open: u64,
+    pub overdue: u64,
+}
+
+/// [`UnitTaskCount`] of every unit with an open task, by `don_vi_id`.
+///
+/// # Errors
+/// [`crate::Error::Polars`] if the plan fails.
+pub fn open_tasks_by_unit(frames: &Frames, as_of: NaiveDate) -> Result<Vec<UnitTaskCount>> {
+    let as_of_iso = as_of.format("%Y-%m-%d").to_string();
+    let df = frames
+        .lazy(Table::NhiemVu)
+        .filter(task_is_open())
+        .group_by([col("don_vi_id")])
+        .agg([
+            len().alias("open"),
+            col("han_hoan_thanh")
+                .cast(DataType::String)
+                .lt(lit(as_of_iso))
+                .sum()
+                .alias("overdue"),
+        ])
+        .sort(["don_vi_id"], SortMultipleOptions::default())
+        .collect()?;
+    let unit = ints(&df, "don_vi_id")?;
+    let open = ints(&df, "open")?;
+    let overdue = ints(&df, "overdue")?;
+    let count = |x: Option<i64>| u64::try_from(x.unwrap_or(0)).unwrap_or(0);
+    Ok((0..df.height())
+        .filter_map(|i| {
+            Some(UnitTaskCount {
+                don_vi_id: unit[i]?,
+                open: count(open[i]),
+                overdue: count(overdue[i]),
+            })
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Five tasks of the `nhiem_vu` columns in schema order: unit 10 has two open tasks, one
+    /// past its deadline; unit 11 one open task due on the report date (not overdue); a done
+    /// and a cancelled task count for nobody.
+    fn tasks() -> Frames {
+        use crate::frames::ColumnData;
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let rows: [(i64, i64, &str, &str); 5] = [
+            (1, 10, "2026-11-19", "moi"),
+            (2, 10, "2026-11-25", "dang_thuc_hien"),
+            (3, 11, "2026-11-20", "moi"),
+            (4, 11, "2026-11-01", "hoan_thanh"),
+            (5, 12, "2026-11-01", "huy"),
+        ];
+        let text = |v: &str| ColumnData::Text(rows.iter().map(|_| Some(v.to_owned())).collect());
+        let mut f = Frames::new();
+        f.set_table(
+            Table::NhiemVu,
+            vec![
+                ColumnData::Int(rows.iter().map(|r| Some(r.0)).collect()),
+                text("tiêu đề"),
+                text("nội dung"),
+                text("ra_soat"),
+                ColumnData::Int(rows.iter().map(|r| Some(r.1)).collect()),
+                ColumnData::Int(rows.iter().map(|_| None).collect()),
+                ColumnData::Date(rows.iter().map(|_| d("2026-11-01")).collect()),
+                ColumnData::Date(rows.iter().map(|r| d(r.2)).collect()),
+                ColumnData::Text(rows.iter().map(|r| Some(r.3.to_owned())).collect()),
+                ColumnData::Int(rows.iter().map(|_| Some(0)).collect()),
+                ColumnData::Date(rows.iter().map(|_| None).collect()),
+                ColumnData::Int(rows.iter().map(|_| None).collect()),
+                ColumnData::Text(rows.iter().map(|_| None).collect()),
+                ColumnData::Text(rows.iter().map(|_| None).collect()),
+            ],
+        )
+        .expect("nhiem_vu");
+        f
+    }
+
+    #[test]
+    fn open_tasks_are_counted_per_unit_with_the_overdue_ones() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+        let counts = open_tasks_by_unit(&tasks(), as_of).expect("counts");
+        let unit = |don_vi_id, open, overdue| UnitTaskCount {
+            don_vi_id,
+            open,
+            overdue,
+        };
+        assert_eq!(counts, vec![unit(10, 2, 1), unit(11, 1, 0)]);
+    }
 
     fn table() -> OverdueTable {
         OverdueTable::from_frame(

@@ -52,6 +52,19 @@ impl Scope {
         self.province().is_none_or(|own| own == ma_tinh)
     }
 
+    /// Whether this scope covers a record of unit `don_vi_id` in province `ma_tinh` that is
+    /// kept per unit (a task, a target): the country, the province, or the office itself; an
+    /// officer is covered by the records of their office.
+    pub fn covers(&self, ma_tinh: &str, don_vi_id: i64) -> bool {
+        match self {
+            Scope::National | Scope::Kiosk => true,
+            Scope::Province { ma_tinh: own } => own == ma_tinh,
+            Scope::Office { don_vi_id: own, .. } | Scope::Officer { don_vi_id: own, .. } => {
+                *own == don_vi_id
+            }
+        }
+    }
+
     /// Whether this scope sees the whole country's breakdowns.
     pub fn is_national(&self) -> bool {
         matches!(self, Scope::National | Scope::Kiosk)
@@ -110,5 +123,28 @@ mod tests {
             ma_tinh: "01".into(),
         };
         assert!(officer.may_see_party_names());
+    }
+
+    #[test]
+    fn unit_records_are_covered_by_their_unit_and_above() {
+        assert!(Scope::National.covers("79", 5));
+        let hn = Scope::Province {
+            ma_tinh: "01".into(),
+        };
+        assert!(hn.covers("01", 5));
+        assert!(!hn.covers("79", 5));
+        let office = Scope::Office {
+            don_vi_id: 3,
+            ma_tinh: "01".into(),
+        };
+        assert!(office.covers("01", 3));
+        assert!(!office.covers("01", 4));
+        let officer = Scope::Officer {
+            can_bo_id: 7,
+            don_vi_id: 3,
+            ma_tinh: "01".into(),
+        };
+        assert!(officer.covers("01", 3));
+        assert!(!officer.covers("01", 2));
     }
 }

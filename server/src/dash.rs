@@ -8,7 +8,7 @@
 
 use crate::projection::Projection;
 use crate::store::Store;
-use app::dash::{Dashboard, DayBefore, MonthPoint, RuleCounts, SeriesLevel};
+use app::dash::{Dashboard, DayBefore, MonthPoint, RuleCounts, SeriesLevel, UnitTasks};
 use app::error::AppError;
 use app::ssr::{AppState, BoxFuture, DataSource};
 use app::text::dash as t;
@@ -262,6 +262,8 @@ fn dashboard_of(
         tasks_open,
         tasks,
         day_before,
+        task_counts: Vec::new(),
+        recent_alerts: Vec::new(),
     }
 }
 
@@ -299,22 +301,42 @@ impl Data {
         let names = self.names().await?;
         let projection = self.projection.clone();
         let as_of = kpi.as_of;
-        let (tasks_open, tasks) = tokio::task::spawn_blocking(move || {
-            projection.with_frames(|f, _| drill::open_tasks(f, as_of, WALL_TASKS))
+        let ((tasks_open, tasks), by_unit) = tokio::task::spawn_blocking(move || {
+            projection.with_frames(|f, _| {
+                Ok::<_, queries::Error>((
+                    drill::open_tasks(f, as_of, WALL_TASKS)?,
+                    drill::open_tasks_by_unit(f, as_of)?,
+                ))
+            })
         })
         .await
         .map_err(|e| unavailable("tasks")(e.to_string()))?
         .map_err(|e| unavailable("tasks")(e.to_string()))?
         .map_err(|e| unavailable("tasks")(e.to_string()))?;
         let day_before = self.day_before(as_of, &names).await;
-        let d = Arc::new(dashboard_of(
+        let mut d = dashboard_of(
             published.version,
             kpi,
             &names,
             tasks_open,
             tasks,
             day_before,
-        ));
+        );
+        d.task_counts = by_unit
+            .into_iter()
+            .map(|u| UnitTasks {
+                ma_tinh: names
+                    .units
+                    .get(&u.don_vi_id)
+                    .and_then(|n| n.2.clone())
+                    .unwrap_or_default(),
+                don_vi_id: u.don_vi_id,
+                open: u.open,
+                overdue: u.overdue,
+            })
+            .collect();
+        d.recent_alerts = published.recent_alerts.iter().cloned().collect();
+        let d = Arc::new(d);
         *cached = Some(d.clone());
         Ok(d)
     }

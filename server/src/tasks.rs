@@ -174,19 +174,7 @@ pub struct TaskEvent {
 impl TaskEvent {
     /// Whether a stream of `scope` sees this task.
     pub fn seen_by(&self, scope: &Scope) -> bool {
-        sees(scope, &self.ma_tinh, self.don_vi_id)
-    }
-}
-
-/// Whether `scope` covers a task of unit `don_vi_id` in province `ma_tinh`: the country, the
-/// province, or the office itself (an officer sees the tasks of the office).
-pub fn sees(scope: &Scope, ma_tinh: &str, don_vi_id: i64) -> bool {
-    match scope {
-        Scope::National | Scope::Kiosk => true,
-        Scope::Province { ma_tinh: own } => own == ma_tinh,
-        Scope::Office { don_vi_id: own, .. } | Scope::Officer { don_vi_id: own, .. } => {
-            *own == don_vi_id
-        }
+        scope.covers(&self.ma_tinh, self.don_vi_id)
     }
 }
 
@@ -296,8 +284,11 @@ pub fn prepare(
     if !ACTIONS.contains(&form.loai_hanh_dong.as_str()) {
         return Err(TaskError::Invalid("Loại hành động không hợp lệ.".into()));
     }
-    let han = NaiveDate::parse_from_str(form.han_hoan_thanh.trim(), "%Y-%m-%d")
-        .map_err(|_| TaskError::Invalid("Hạn hoàn thành không hợp lệ (yyyy-mm-dd).".into()))?;
+    let han = app::text::parse_date(&form.han_hoan_thanh)
+        .and_then(|iso| NaiveDate::parse_from_str(&iso, "%Y-%m-%d").ok())
+        .ok_or_else(|| {
+            TaskError::Invalid("Hạn hoàn thành không hợp lệ (ngày/tháng/năm).".into())
+        })?;
     if han < as_of {
         return Err(TaskError::Invalid(format!(
             "Hạn hoàn thành {} đã qua (số liệu đến ngày {}).",
@@ -627,7 +618,7 @@ pub async fn find(
     Ok(found
         .into_iter()
         .map(|s| s.row(as_of))
-        .find(|(row, unit)| sees(scope, &row.ma_tinh, *unit)))
+        .find(|(row, unit)| scope.covers(&row.ma_tinh, *unit)))
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -1195,22 +1186,16 @@ mod tests {
     }
 
     #[test]
-    fn scopes_see_their_own_tasks_only() {
+    fn units_to_assign_follow_the_scope() {
         let hn = Scope::Province {
             ma_tinh: "01".into(),
         };
-        assert!(sees(&Scope::National, "79", 5));
-        assert!(sees(&Scope::Kiosk, "79", 5));
-        assert!(sees(&hn, "01", 5));
-        assert!(!sees(&hn, "79", 5));
+        assert_eq!(unit_choices(&hn).len(), 1 + 18);
+        assert_eq!(unit_choices(&Scope::National).len(), 34);
         let office = Scope::Office {
             don_vi_id: 5,
             ma_tinh: "01".into(),
         };
-        assert!(sees(&office, "01", 5));
-        assert!(!sees(&office, "01", 6));
-        assert_eq!(unit_choices(&hn).len(), 1 + 18);
-        assert_eq!(unit_choices(&Scope::National).len(), 34);
         assert!(unit_choices(&office).is_empty());
     }
 }

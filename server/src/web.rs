@@ -163,19 +163,21 @@ pub fn router(mut state: State) -> Router {
     }));
     let ask_ctx = app::console::AskContext(Arc::new(state.console.clone()));
     let task_ctx = app::pages::tasks::TaskContext(Arc::new(state.tasks.clone()));
+    // Every rendered page — the 404 page too, which shows the header — gets the same context.
+    let context = move || {
+        provide_context(app_state.clone());
+        provide_context(audit_ctx.clone());
+        provide_context(ask_ctx.clone());
+        provide_context(task_ctx.clone());
+    };
     let pages = Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || {
-                provide_context(app_state.clone());
-                provide_context(audit_ctx.clone());
-                provide_context(ask_ctx.clone());
-                provide_context(task_ctx.clone());
-            },
-            move || app::shell(shell_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .leptos_routes_with_context(&options, routes, context.clone(), move || {
+            app::shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context,
+            app::shell,
+        ))
         .with_state(options);
     api.merge(pages)
         .layer(axum::middleware::from_fn_with_state(

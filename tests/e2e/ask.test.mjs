@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, login, CHROMIUM, RESULTS, DEMO } from './server.mjs';
+import { startServer, login, signOut, assertAccessible, CHROMIUM, RESULTS, DEMO } from './server.mjs';
 
 let server;
 let browser;
@@ -112,12 +112,15 @@ test('questions, a refusal and edited SQL in the console', { timeout: 900_000 },
   await context.close();
 });
 
-test('the hydrated console streams progress, follows up, keeps its history and exports CSV', { timeout: 900_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+// The analyst's journey: signing in lands on the console; a question, a follow-up, the history
+// and the export; then signing out.
+test('analyst journey: lands on the console, asks, follows up, keeps its history, exports CSV, signs out', { timeout: 900_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await login(page, server.url, DEMO.analyst, '/hoi-dap');
+  await login(page, server.url, DEMO.analyst);
+  assert.equal(new URL(page.url()).pathname, '/hoi-dap', "the analyst's home is the console");
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 60_000 });
   await modelReady(page);
   // Record every text the progress area shows while a question runs.
@@ -162,6 +165,8 @@ test('the hydrated console streams progress, follows up, keeps its history and e
   const body = fs.readFileSync(await download.path());
   assert.deepEqual([...body.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   assert.ok(body.toString('utf8').trim().split('\n').length >= 2, 'a header and at least one row');
+  await assertAccessible(page, 'the console with an answer');
+  await signOut(page);
   assert.deepEqual(errors, []);
   await context.close();
 });

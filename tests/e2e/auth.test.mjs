@@ -51,9 +51,10 @@ for (const javaScriptEnabled of [true, false]) {
       page.waitForURL((u) => u.pathname === '/tinh/01'),
       page.getByRole('button', { name: 'Đăng nhập' }).click(),
     ]);
-    const menu = page.getByRole('navigation', { name: 'Tài khoản' });
+    const menu = page.getByRole('group', { name: 'Tài khoản' });
     await menu.getByText('Trưởng THADS TP Hà Nội').waitFor();
-    assert.equal(await menu.getByRole('link', { name: 'Nhật ký truy cập' }).count(), 0, 'audit link for leadership only');
+    const nav = page.getByRole('navigation', { name: 'Điều hướng chính' });
+    assert.equal(await nav.getByRole('link', { name: 'Nhật ký' }).count(), 0, 'audit link for leadership only');
     // Home, then logout.
     await page.goto(server.url);
     await menu.waitFor();
@@ -90,7 +91,8 @@ test('the wall display opens with its kiosk token and shows no account menu', as
   await page.goto(new URL(`/man-hinh?kiosk=${DEMO.kioskToken}`, server.url).href);
   assert.equal(new URL(page.url()).pathname, '/man-hinh');
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
-  assert.equal(await page.getByRole('navigation', { name: 'Tài khoản' }).count(), 0);
+  assert.equal(await page.getByRole('group', { name: 'Tài khoản' }).count(), 0);
+  assert.equal(await page.getByRole('navigation', { name: 'Điều hướng chính' }).count(), 0);
   // Later visits need no token: the cookie holds the screen's session.
   await page.goto(server.url);
   assert.equal(new URL(page.url()).pathname, '/man-hinh');
@@ -101,7 +103,7 @@ test('leadership browses and filters the audit log', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();
   await login(page, server.url, DEMO.leader);
-  await page.getByRole('navigation', { name: 'Tài khoản' }).getByRole('link', { name: 'Nhật ký truy cập' }).click();
+  await page.getByRole('navigation', { name: 'Điều hướng chính' }).getByRole('link', { name: 'Nhật ký' }).click();
   await page.getByRole('heading', { level: 1, name: 'Nhật ký truy cập và thao tác' }).waitFor();
   const table = page.getByRole('table', { name: 'Các mục nhật ký, mới nhất trước' });
   await table.waitFor();

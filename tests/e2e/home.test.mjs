@@ -1,5 +1,5 @@
-// The home page: server-rendered national figures without JavaScript, and a control that works
-// once the wasm bundle has hydrated the page.
+// The leadership's home page: what needs attention and the national figures, server-rendered
+// without JavaScript, and a control that works once the wasm bundle has hydrated the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -31,7 +31,10 @@ test('home page renders national totals without JavaScript', async () => {
   assert.match(await provinces.innerText(), /34/);
   const offices = page.getByRole('group', { name: 'Phòng THADS khu vực' });
   assert.match(await offices.innerText(), /355/);
-  assert.match(await page.locator('time').innerText(), /^20\/11\/2026$/);
+  assert.match(await page.getByRole('region', { name: 'Tổng quan toàn quốc' }).locator('time').innerText(), /^20\/11\/2026$/);
+  // What needs attention leads the page, without JavaScript too.
+  const attention = page.getByRole('region', { name: 'Cần chú ý hôm nay' });
+  assert.equal(await attention.getByRole('region', { name: /thấp nhất/ }).getByRole('listitem').count(), 5);
   await page.screenshot({ path: path.join(RESULTS, 'home-no-js.png'), fullPage: true });
   await context.close();
 });

@@ -1,7 +1,9 @@
 // Starts the release `ioc` binary for a browser test: a fresh SQLite file seeded at a small
-// scale, served on a free port. Call `stop()` when done.
+// scale, served on a free port. Call `stop()` when done. Also the demo accounts, signing in
+// and out, and the accessibility check every page goes through.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,5 +81,31 @@ export async function login(page, baseUrl, account = DEMO.leader, next) {
   await Promise.all([
     page.waitForURL((u) => !u.pathname.startsWith('/dang-nhap')),
     page.getByRole('button', { name: 'Đăng nhập' }).click(),
+  ]);
+}
+
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core on the page as it is and fails on any serious or critical violation, listing
+ * each with the elements it found. The script is evaluated through the browser's debugging
+ * protocol, so the page's Content-Security-Policy does not block it.
+ */
+export async function assertAccessible(page, what) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+  assert.deepEqual(violations, [], `accessibility of ${what} (${page.url()})`);
+}
+
+/** Signs out with the header's button and waits for the login form. */
+export async function signOut(page) {
+  await Promise.all([
+    page.waitForURL(/\/dang-nhap\?da_thoat=1/),
+    page.getByRole('group', { name: 'Tài khoản' }).getByRole('button', { name: 'Đăng xuất' }).click(),
   ]);
 }

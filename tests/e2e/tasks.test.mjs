@@ -51,12 +51,12 @@ test('command → draft → confirm → assignee and wall see it live → progre
   const unit = draft.getByRole('checkbox', { name: /\(T01\)/ });
   await unit.waitFor();
   assert.equal(await unit.isChecked(), true);
-  assert.equal(await draft.getByLabel('Hạn hoàn thành').inputValue(), '2026-12-15');
+  assert.equal(await draft.getByLabel('Hạn hoàn thành').inputValue(), '15/12/2026');
   assert.equal(await draft.getByLabel('Số lượng theo yêu cầu').inputValue(), '20');
   assert.equal(await draft.getByLabel('Số hồ sơ liên quan được gắn').inputValue(), '20');
   const title = 'Rà soát 20 việc tồn đọng lâu nhất (kiểm thử)';
   await draft.getByLabel('Tiêu đề').fill(title);
-  await draft.getByLabel('Hạn hoàn thành').fill('2026-12-18');
+  await draft.getByLabel('Hạn hoàn thành').fill('18/12/2026');
   await page.screenshot({ path: path.join(RESULTS, 'task-draft.png'), fullPage: true });
   assert.equal(await hanoi.page.locator('.task-card', { hasText: title }).count(), 0);
   const wallOpenTotal = () => wall.page.locator('.tasks-total').textContent().then((t) => Number(t.replace(/\D/g, '')));

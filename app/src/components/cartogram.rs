@@ -141,9 +141,12 @@ pub fn ProvinceCartogram(tiles: Vec<ProvinceTile>) -> impl IntoView {
                         let href = format!("/tinh/{}", tile.ma_tinh);
                         view! {
                             <li class=class style=pos>
-                                <a href=href aria-label=label>
+                                // The full name and the rate are read after what is shown, so
+                                // the link's name starts with its visible text.
+                                <a href=href>
                                     <span class="tile-name">{tile.short}</span>
                                     <span class="tile-rate">{rate_text(tile.done_rate_cases)}</span>
+                                    <span class="sr-only">{label}</span>
                                 </a>
                             </li>
                         }

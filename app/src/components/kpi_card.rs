@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-/// One headline figure: a label above a large value, with an optional unit in smaller type.
+/// One headline figure: a label above a large value, with an optional unit in smaller type. A
+/// named group holding its own term and definition, so a grid of cards is a plain container.
 #[component]
 pub fn KpiCard(
     label: &'static str,
@@ -11,11 +12,13 @@ pub fn KpiCard(
 ) -> impl IntoView {
     view! {
         <div class="kpi-card" role="group" aria-label=label>
-            <dt class="kpi-label">{label}</dt>
-            <dd class="kpi-value">
-                {value}
-                {unit.map(|u| view! { " " <span class="kpi-unit">{u}</span> })}
-            </dd>
+            <dl class="card-terms">
+                <dt class="kpi-label">{label}</dt>
+                <dd class="kpi-value">
+                    {value}
+                    {unit.map(|u| view! { " " <span class="kpi-unit">{u}</span> })}
+                </dd>
+            </dl>
         </div>
     }
 }

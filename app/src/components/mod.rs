@@ -1,7 +1,8 @@
 //! Pieces shared by several pages.
 
 pub mod cartogram;
+pub mod date_input;
 pub mod error_list;
 pub mod kpi_card;
 pub mod live;
-pub mod user_menu;
+pub mod site_header;

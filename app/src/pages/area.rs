@@ -3,9 +3,10 @@
 //! workload and the overdue list; every name links one level further down.
 
 use crate::components::error_list::ErrorList;
+use crate::components::site_header::may_follow;
 use crate::error::AppError;
 use crate::pages::overdue::OverdueSection;
-use crate::pages::tasks::ProvinceTasks;
+use crate::pages::tasks::UnitTasks;
 use crate::pages::wall::RuleTable;
 use crate::text::{self, dash as t};
 use crate::wire::dash::{AreaView, OverdueQuery, UnitKpi};
@@ -47,7 +48,7 @@ fn AreaPage(ma_tinh: Signal<Option<String>>) -> impl IntoView {
     let data = resource(move || ma_tinh.get(), load_area);
     view! {
         <Stylesheet id="dash" href="/pkg/dash.css"/>
-        <main class="page area">
+        <main id="noi-dung" class="page area">
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
                     {move || data.get().map(|r| r.map(|a| view! { <AreaBody a/> }))}
@@ -57,22 +58,36 @@ fn AreaPage(ma_tinh: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// Breadcrumbs: country › province › office › officer.
+/// Breadcrumbs: country › province › office › officer. They start at the first level the
+/// caller may open (a provincial head's start at their province); a level in between that the
+/// caller may not open is shown without a link; a trail of the page alone is not shown.
 #[component]
 pub fn Crumbs(items: Vec<(String, Option<String>)>) -> impl IntoView {
+    let items: Vec<(String, Option<String>)> = items
+        .into_iter()
+        .map(|(label, href)| (label, href.filter(|h| may_follow(h))))
+        .collect();
+    let first = items.iter().position(|(_, href)| href.is_some());
+    let Some(first) = first else {
+        return ().into_any();
+    };
     view! {
         <nav class="crumbs" aria-label=t::NAV_LABEL>
             <ol>
-                {items
-                    .into_iter()
-                    .map(|(label, href)| match href {
+                {items[first..]
+                    .iter()
+                    .cloned()
+                    .enumerate()
+                    .map(|(i, (label, href))| match href {
                         Some(href) => view! { <li><a href=href>{label}</a></li> }.into_any(),
-                        None => view! { <li aria-current="page">{label}</li> }.into_any(),
+                        None if i + first + 1 == items.len() => view! { <li aria-current="page">{label}</li> }.into_any(),
+                        None => view! { <li>{label}</li> }.into_any(),
                     })
                     .collect_view()}
             </ol>
         </nav>
     }
+    .into_any()
 }
 
 fn rate(x: Option<f64>) -> String {
@@ -159,7 +174,8 @@ fn AreaBody(a: AreaView) -> impl IntoView {
             })}
         </header>
         <div class="area-top">
-            <KpiCompareTable unit=a.unit.clone() national=a.national.clone() caption=t::AREA_KPIS/>
+            // The country is compared with its target only: beside itself it would repeat.
+            <KpiCompareTable unit=a.unit.clone() compare=a.ma_tinh.is_some().then(|| a.national.clone())/>
             <figure class="area-chart" role="img" aria-label=t::CHART_RATE_ALT inner_html=a.chart_svg.clone()></figure>
         </div>
         <section aria-labelledby="rank-title">
@@ -175,7 +191,7 @@ fn AreaBody(a: AreaView) -> impl IntoView {
             <h2 id="rules-title">{t::RULES_HEADING}</h2>
             <RuleTable rules=a.overdue_rules.clone()/>
         </section>
-        {a.ma_tinh.clone().map(|ma_tinh| view! { <ProvinceTasks ma_tinh/> })}
+        {a.ma_tinh.clone().map(|ma_tinh| view! { <UnitTasks unit=Some(format!("T{ma_tinh}")) heading=crate::text::tasks::AREA_HEADING/> })}
         <OverdueSection
             base=base
             fixed=fixed
@@ -186,9 +202,17 @@ fn AreaBody(a: AreaView) -> impl IntoView {
     }
 }
 
-/// A unit's KPIs beside the country's and the target.
+/// A unit's KPIs beside the unit it is compared with (the country for a province, the
+/// province for an office, the office for an officer; none for the country) and the target.
 #[component]
-pub fn KpiCompareTable(unit: UnitKpi, national: UnitKpi, caption: &'static str) -> impl IntoView {
+pub fn KpiCompareTable(unit: UnitKpi, compare: Option<UnitKpi>) -> impl IntoView {
+    let with = compare.is_some();
+    let caption = compare.as_ref().map_or_else(
+        || t::AREA_KPIS_ALONE.to_string(),
+        |c| format!("{} {} {}", t::AREA_KPIS_BEFORE, c.name, t::AREA_KPIS_AFTER),
+    );
+    let compare_name = compare.as_ref().map(|c| c.name.clone());
+    let national = compare.unwrap_or_default();
     let money = |x: i64| text::ty_dong_number(x);
     let per_officer =
         |x: Option<f64>| x.map_or_else(|| t::NO_DATA.to_string(), |v| text::format_decimal(v, 1));
@@ -261,7 +285,7 @@ pub fn KpiCompareTable(unit: UnitKpi, national: UnitKpi, caption: &'static str) 
                 <tr>
                     <th scope="col">{t::COL_INDICATOR}</th>
                     <th scope="col">{unit.name.clone()}</th>
-                    <th scope="col">{t::COL_COUNTRY}</th>
+                    {compare_name.map(|n| view! { <th scope="col">{n}</th> })}
                     <th scope="col">{t::COL_TARGET}</th>
                 </tr>
             </thead>
@@ -273,7 +297,7 @@ pub fn KpiCompareTable(unit: UnitKpi, national: UnitKpi, caption: &'static str) 
                             <tr>
                                 <th scope="row">{label}</th>
                                 <td class="num">{own}</td>
-                                <td class="num">{country}</td>
+                                {with.then(|| view! { <td class="num">{country}</td> })}
                                 <td class="num">{target}</td>
                             </tr>
                         }

@@ -220,7 +220,7 @@ pub fn AskPage() -> impl IntoView {
         <Stylesheet id="dash" href="/pkg/dash.css"/>
         <Stylesheet id="ask" href="/pkg/ask.css"/>
         <Title text=t::TITLE/>
-        <main class="page ask-page">
+        <main id="noi-dung" class="page ask-page">
             <header class="page-header">
                 <p class="brand">{crate::text::APP_SHORT}</p>
                 <h1>{t::HEADING}</h1>

@@ -2,6 +2,7 @@
 //! (a plain GET form, so links are shareable and it works without JavaScript).
 
 use crate::auth::{audit_entries, AuditItem, AuditPage, AuditQuery};
+use crate::components::date_input::DateInput;
 use crate::components::error_list::ErrorList;
 use crate::text::{self, auth as t};
 use crate::wire::resource;
@@ -54,7 +55,7 @@ pub fn AuditLogPage() -> impl IntoView {
     let page = resource(move || filters.get(), audit_entries);
     view! {
         <Title text=t::AUDIT_TITLE/>
-        <main class="page audit-page">
+        <main id="noi-dung" class="page audit-page">
             <header class="page-header">
                 <p class="brand"><a href="/">{text::APP_SHORT}</a></p>
                 <h1>{t::AUDIT_HEADING}</h1>
@@ -118,10 +119,10 @@ fn AuditFilterForm(query: AuditQuery, page: AuditPage) -> impl IntoView {
                 </select>
             </label>
             <label>{t::AUDIT_FROM}
-                <input type="date" name="tu" value=query.from.clone().unwrap_or_default()/>
+                <DateInput name="tu" value=query.from.clone().unwrap_or_default()/>
             </label>
             <label>{t::AUDIT_TO}
-                <input type="date" name="den" value=query.to.clone().unwrap_or_default()/>
+                <DateInput name="den" value=query.to.clone().unwrap_or_default()/>
             </label>
             <button type="submit">{t::AUDIT_APPLY}</button>
             <a href="/nhat-ky">{t::AUDIT_CLEAR}</a>

@@ -6,6 +6,7 @@ use crate::components::error_list::ErrorList;
 use crate::error::AppError;
 use crate::pages::area::{Crumbs, KpiCompareTable, OfficerTable};
 use crate::pages::overdue::OverdueSection;
+use crate::pages::tasks::UnitTasks;
 use crate::text::{self, dash as t};
 use crate::wire::dash::{CaseDetail, OfficeView, OfficerView, OverdueQuery, RuleCount};
 use crate::wire::resource;
@@ -131,7 +132,7 @@ pub fn OfficePage() -> impl IntoView {
     let data = resource(move || id.get(), load_office);
     view! {
         <Stylesheet id="dash" href="/pkg/dash.css"/>
-        <main class="page area">
+        <main id="noi-dung" class="page area">
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
                     {move || data.get().map(|r| r.map(|(o, rules)| view! { <OfficeBody o rules/> }))}
@@ -164,7 +165,7 @@ fn OfficeBody(o: OfficeView, rules: Vec<RuleCount>) -> impl IntoView {
             <h1>{o.unit.name.clone()}</h1>
             <p class="as-of">{as_of}</p>
         </header>
-        <KpiCompareTable unit=o.unit.clone() national=o.province.clone() caption=t::AREA_KPIS/>
+        <KpiCompareTable unit=o.unit.clone() compare=Some(o.province.clone())/>
         <section aria-labelledby="officers-title">
             <h2 id="officers-title">{t::OFFICE_OFFICERS}</h2>
             <OfficerTable rows=o.officers.clone() show_office=false/>
@@ -173,28 +174,71 @@ fn OfficeBody(o: OfficeView, rules: Vec<RuleCount>) -> impl IntoView {
     }
 }
 
-/// `/can-bo/:id`.
-#[component]
-pub fn OfficerPage() -> impl IntoView {
-    let id = id_param("id");
+/// Which page shows an officer: anyone's `/can-bo/:id`, or the officer's own "Việc của tôi".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OfficerPageKind {
+    Officer,
+    Mine,
+}
+
+/// A chấp hành viên's own cases and tasks: [`load_officer`] of the caller.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for anyone but a chấp hành viên, and those of [`load_officer`].
+#[server]
+pub async fn load_my_work(page: usize) -> Result<(OfficerView, Vec<RuleCount>), AppError> {
+    use crate::ssr::{current_scope, with_status};
+    match current_scope().await? {
+        queries::Scope::Officer { can_bo_id, .. } => load_officer(can_bo_id, page).await,
+        _ => Err(with_status(AppError::Forbidden(t::FORBIDDEN.to_string()))),
+    }
+}
+
+fn case_page_param() -> Signal<usize> {
     let query = use_query_map();
-    let page = Signal::derive(move || {
+    Signal::derive(move || {
         query
             .get()
             .get("trang_viec")
             .and_then(|v| v.parse().ok())
             .unwrap_or(1usize)
-    });
+    })
+}
+
+/// `/can-bo/:id`.
+#[component]
+pub fn OfficerPage() -> impl IntoView {
+    let id = id_param("id");
+    let page = case_page_param();
     let data = resource(
         move || (id.get(), page.get()),
         |(id, page)| load_officer(id, page),
     );
     view! {
         <Stylesheet id="dash" href="/pkg/dash.css"/>
-        <main class="page area">
+        <main id="noi-dung" class="page area">
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
-                    {move || data.get().map(|r| r.map(|(o, rules)| view! { <OfficerBody o rules/> }))}
+                    {move || data.get().map(|r| r.map(|(o, rules)| view! { <OfficerBody o rules kind=OfficerPageKind::Officer/> }))}
+                </ErrorBoundary>
+            </Transition>
+        </main>
+    }
+}
+
+/// `/viec-cua-toi`: a chấp hành viên's landing page — their tasks, their cases in breach of a
+/// deadline, then all their open cases, oldest first.
+#[component]
+pub fn MyWorkPage() -> impl IntoView {
+    let page = case_page_param();
+    let data = resource(move || page.get(), load_my_work);
+    view! {
+        <Stylesheet id="dash" href="/pkg/dash.css"/>
+        <Title text=text::nav::MY_WORK_TITLE/>
+        <main id="noi-dung" class="page area">
+            <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
+                    {move || data.get().map(|r| r.map(|(o, rules)| view! { <OfficerBody o rules kind=OfficerPageKind::Mine/> }))}
                 </ErrorBoundary>
             </Transition>
         </main>
@@ -202,10 +246,16 @@ pub fn OfficerPage() -> impl IntoView {
 }
 
 #[component]
-fn OfficerBody(o: OfficerView, rules: Vec<RuleCount>) -> impl IntoView {
+fn OfficerBody(o: OfficerView, rules: Vec<RuleCount>, kind: OfficerPageKind) -> impl IntoView {
     let id = o.unit.can_bo_id.unwrap_or(0);
     let ma_tinh = o.unit.ma_tinh.clone().unwrap_or_default();
     let office_id = o.unit.don_vi_id.unwrap_or(0);
+    let mine = kind == OfficerPageKind::Mine;
+    let base = if mine {
+        "/viec-cua-toi".to_string()
+    } else {
+        format!("/can-bo/{id}")
+    };
     let crumbs = vec![
         (t::NAV_COUNTRY.to_string(), Some("/ca-nuoc".to_string())),
         (o.province_name.clone(), Some(format!("/tinh/{ma_tinh}"))),
@@ -220,8 +270,8 @@ fn OfficerBody(o: OfficerView, rules: Vec<RuleCount>) -> impl IntoView {
     };
     let pages = o.open_cases_total.div_ceil(OverdueQuery::PAGE_SIZE).max(1);
     let pager_text = format!("{} {} {} {}", t::PAGE, o.page, t::PAGE_OF, pages);
-    let prev = (o.page > 1).then(|| format!("/can-bo/{id}?trang_viec={}", o.page - 1));
-    let next = (o.page < pages).then(|| format!("/can-bo/{id}?trang_viec={}", o.page + 1));
+    let prev = (o.page > 1).then(|| format!("{base}?trang_viec={}", o.page - 1));
+    let next = (o.page < pages).then(|| format!("{base}?trang_viec={}", o.page + 1));
     let count = format!(
         "{} {} {}",
         t::OVERDUE_TOTAL,
@@ -229,15 +279,17 @@ fn OfficerBody(o: OfficerView, rules: Vec<RuleCount>) -> impl IntoView {
         t::CASES_UNIT
     );
     let as_of = format!("{} {}", t::WALL_AS_OF, text::format_date(&o.as_of));
-    view! {
-        <Title text=format!("{} — {}", o.unit.name, text::APP_SHORT)/>
-        <Crumbs items=crumbs/>
-        <header class="page-header">
-            <p class="brand">{text::APP_SHORT}</p>
-            <h1>{o.unit.name.clone()}</h1>
-            <p class="as-of">{t::COL_OFFICER} " · " {o.office.name.clone()} " · " {as_of}</p>
-        </header>
-        <KpiCompareTable unit=o.unit.clone() national=o.office.clone() caption=t::AREA_KPIS/>
+    let heading = if mine {
+        text::nav::MY_WORK.to_string()
+    } else {
+        o.unit.name.clone()
+    };
+    let subtitle = if mine {
+        format!("{} · {} · {as_of}", o.unit.name, o.office.name)
+    } else {
+        format!("{} · {} · {as_of}", t::COL_OFFICER, o.office.name)
+    };
+    let cases = view! {
         <section aria-labelledby="cases-title">
             <h2 id="cases-title">{t::OFFICER_CASES}</h2>
             <p class="muted" role="status">{count}</p>
@@ -287,7 +339,34 @@ fn OfficerBody(o: OfficerView, rules: Vec<RuleCount>) -> impl IntoView {
                     .into_any()
             }}
         </section>
-        <OverdueSection base=format!("/can-bo/{id}") fixed rules/>
+    };
+    let overdue = view! { <OverdueSection base=base fixed rules/> };
+    view! {
+        {(!mine).then(|| view! { <Title text=format!("{} — {}", o.unit.name, text::APP_SHORT)/> })}
+        {(!mine).then(|| view! { <Crumbs items=crumbs/> })}
+        <header class="page-header">
+            <p class="brand">{text::APP_SHORT}</p>
+            <h1>{heading}</h1>
+            <p class="as-of">{subtitle}</p>
+        </header>
+        {if mine {
+            // The officer's own day: tasks, then the cases in breach, then everything open;
+            // their figures last.
+            view! {
+                <UnitTasks unit=None heading=text::nav::MY_WORK_TASKS/>
+                {overdue}
+                {cases}
+                <KpiCompareTable unit=o.unit.clone() compare=Some(o.office.clone())/>
+            }
+                .into_any()
+        } else {
+            view! {
+                <KpiCompareTable unit=o.unit.clone() compare=Some(o.office.clone())/>
+                {cases}
+                {overdue}
+            }
+                .into_any()
+        }}
     }
 }
 
@@ -298,7 +377,7 @@ pub fn CasePage() -> impl IntoView {
     let data = resource(move || id.get(), load_case);
     view! {
         <Stylesheet id="dash" href="/pkg/dash.css"/>
-        <main class="page area">
+        <main id="noi-dung" class="page area">
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
                     {move || data.get().map(|r| r.map(|c| view! { <CaseBody c/> }))}

@@ -47,7 +47,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     view! {
         <Title text=t::LOGIN_TITLE/>
-        <main class="auth-page">
+        <main id="noi-dung" class="auth-page">
             <section class="auth-card" aria-labelledby="login-heading">
                 <p class="brand">{text::APP_SHORT}</p>
                 <p class="auth-app">{text::APP_NAME}</p>

@@ -11,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
         resp.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <main class="page">
+        <main id="noi-dung" class="page">
             <h1>{text::NOT_FOUND_HEADING}</h1>
             <p><a href="/">{text::NOT_FOUND_BACK}</a></p>
         </main>

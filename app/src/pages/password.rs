@@ -56,7 +56,7 @@ pub fn PasswordPage() -> impl IntoView {
     };
     view! {
         <Title text=t::PASSWORD_TITLE/>
-        <main class="auth-page">
+        <main id="noi-dung" class="auth-page">
             <section class="auth-card" aria-labelledby="password-heading">
                 <h1 id="password-heading">{t::PASSWORD_HEADING}</h1>
                 {message}

@@ -1,11 +1,12 @@
 //! Tasks (issue 9): the task board `/nhiem-vu` (filters in the query string, status and
 //! progress updates with a comment, refreshed live), the confirmation step of a command in the
-//! analyst console ([`TaskDraftForm`]) and the province view's panel ([`ProvinceTasks`]).
+//! analyst console ([`TaskDraftForm`]) and the open tasks of a unit on its view and on "Việc của tôi" ([`UnitTasks`]).
 //!
 //! The server side is the [`TaskService`] the `server` crate implements (`server::tasks`): it
 //! decides the scope from the session, selects the linked records again from the command,
 //! stores, audits and pushes every change live (`event: task` on `/api/live`).
 
+use crate::components::date_input::DateInput;
 use crate::components::error_list::ErrorList;
 use crate::components::live::{use_live, LiveStatus};
 use crate::error::AppError;
@@ -111,7 +112,8 @@ pub async fn load_task_board(
     let query = TaskQuery {
         don_vi,
         trang_thai,
-        han,
+        // Typed as dd/mm/yyyy in the filter form.
+        han: han.and_then(|h| text::parse_date(&h)),
         qua_han,
     };
     service()?
@@ -162,7 +164,7 @@ pub fn TasksPage() -> impl IntoView {
         <Stylesheet id="dash" href="/pkg/dash.css"/>
         <Stylesheet id="tasks" href="/pkg/tasks.css"/>
         <Title text=t::TITLE/>
-        <main class="page tasks-page">
+        <main id="noi-dung" class="page tasks-page">
             <header class="page-header">
                 <p class="brand"><a href="/">{text::APP_SHORT}</a></p>
                 <h1>{t::HEADING}</h1>
@@ -214,7 +216,7 @@ fn FilterForm(query: TaskQuery, board: TaskBoard) -> impl IntoView {
                 </select>
             </label>
             <label>{t::DUE_BY}
-                <input type="date" name="han" value=query.han.clone().unwrap_or_default()/>
+                <DateInput name="han" value=query.han.clone().unwrap_or_default()/>
             </label>
             <label class="check">
                 <input type="checkbox" name="qua_han" value="1" checked=query.qua_han/>
@@ -444,8 +446,8 @@ pub fn TaskDraftForm(draft: Draft) -> impl IntoView {
                     <select name="loai_hanh_dong" on:change=move |ev| action.set(event_target_value(&ev))>{actions}</select>
                 </label>
                 <label>{t::DEADLINE}
-                    <input type="date" name="han_hoan_thanh" required
-                        prop:value=move || due.get() on:input=move |ev| due.set(event_target_value(&ev))/>
+                    <DateInput name="han_hoan_thanh" value=due.get_untracked() required=true
+                        on_input=Callback::new(move |v| due.set(v))/>
                 </label>
                 <label>{t::QUANTITY}
                     <input type="number" name="so_luong" min="1"
@@ -480,19 +482,23 @@ pub fn TaskDraftForm(draft: Draft) -> impl IntoView {
     }
 }
 
-/// The tasks of a province on its view (`/tinh/:ma`): open ones with the overdue flagged.
+/// The open tasks of a unit (`T01` for a province and its offices), or of every unit in the
+/// caller's scope (`None`), with the overdue flagged: on a province's view and on "Việc của
+/// tôi".
 #[component]
-pub fn ProvinceTasks(ma_tinh: String) -> impl IntoView {
-    let unit = format!("T{ma_tinh}");
-    let href = format!("/nhiem-vu?don_vi={unit}");
+pub fn UnitTasks(unit: Option<String>, heading: &'static str) -> impl IntoView {
+    let href = unit.as_ref().map_or_else(
+        || "/nhiem-vu".to_string(),
+        |u| format!("/nhiem-vu?don_vi={u}"),
+    );
     let board = resource(
         move || unit.clone(),
-        |u| load_task_board(Some(u), None, None, false),
+        |u| load_task_board(u, None, None, false),
     );
     view! {
         <Stylesheet id="tasks" href="/pkg/tasks.css"/>
         <section class="panel area-tasks" aria-labelledby="area-tasks-title">
-            <h2 id="area-tasks-title">{t::AREA_HEADING}</h2>
+            <h2 id="area-tasks-title">{heading}</h2>
             <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || board.get().map(|r| match r {
                     Ok(b) => {
@@ -510,7 +516,7 @@ pub fn ProvinceTasks(ma_tinh: String) -> impl IntoView {
                             <ul class="task-list">
                                 {open.into_iter().take(8).map(|r| view! {
                                     <li class="task-item" class:late=r.overdue>
-                                        <strong>{r.tieu_de}</strong>
+                                        <strong class="clip" title=r.tieu_de.clone()>{r.tieu_de.clone()}</strong>
                                         <span class="task-meta">
                                             {r.don_vi_ten} " · " {if r.overdue { t::OVERDUE } else { t::DUE }} " "
                                             {text::format_date(&r.han_hoan_thanh)} " · " {format!("{}%", r.tien_do)}

@@ -51,7 +51,7 @@ pub fn WallPage() -> impl IntoView {
     view! {
         <Title text=t::WALL_TITLE/>
         <Stylesheet id="dash" href="/pkg/dash.css"/>
-        <main class="wall" aria-label=t::WALL_TITLE>
+        <main id="noi-dung" class="wall" aria-label=t::WALL_TITLE>
             <LiveBanner live/>
             <Transition fallback=|| view! { <p class="wall-loading">{text::LOADING}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
@@ -135,13 +135,15 @@ fn WallCard(
     let class = format!("wall-card {}", tone.unwrap_or(""));
     view! {
         <div class=class role="group" aria-label=label>
-            <dt class="wall-card-label">{label}</dt>
-            <dd class="wall-card-value">
-                {value} {unit.map(|u| view! { " " <span class="wall-card-unit">{u}</span> })}
-            </dd>
-            <dd class="wall-card-sub">{sub}</dd>
-            <dd class="wall-card-daily">{daily}</dd>
-            <dd class="wall-card-change">{change}</dd>
+            <dl class="card-terms">
+                <dt class="wall-card-label">{label}</dt>
+                <dd class="wall-card-value">
+                    {value} {unit.map(|u| view! { " " <span class="wall-card-unit">{u}</span> })}
+                </dd>
+                <dd class="wall-card-sub">{sub}</dd>
+                <dd class="wall-card-daily">{daily}</dd>
+                <dd class="wall-card-change">{change}</dd>
+            </dl>
         </div>
     }
 }
@@ -270,7 +272,7 @@ fn KpiStrip(national: UnitKpi, yesterday: Option<UnitKpi>, changes: KpiChanges) 
     );
     let complaints_change = complaints_change.replacen(t::THIS_MONTH, t::RECEIVED, 1);
     view! {
-        <dl class="wall-kpis" aria-label=t::WALL_KPIS aria-live="polite">
+        <div class="wall-kpis" role="group" aria-label=t::WALL_KPIS aria-live="polite">
             <WallCard
                 label=t::CARD_RATE_CASES
                 value=rate(n.done_rate_cases)
@@ -321,7 +323,7 @@ fn KpiStrip(national: UnitKpi, yesterday: Option<UnitKpi>, changes: KpiChanges) 
                 change=complaints_change
                 daily=daily_count(n.complaints_open, y.map(|y| y.complaints_open))
             />
-        </dl>
+        </div>
     }
 }
 
@@ -438,7 +440,8 @@ fn AlertTicker(live: Live) -> impl IntoView {
     view! {
         <section class="alerts" aria-labelledby="alerts-title">
             <h2 id="alerts-title">{t::WALL_ALERTS}</h2>
-            <ul class="alert-list" role="log" aria-live="polite">
+            <div role="log" aria-live="polite">
+            <ul class="alert-list">
                 {move || {
                     let alerts = live.alerts.get();
                     if alerts.is_empty() {
@@ -459,6 +462,7 @@ fn AlertTicker(live: Live) -> impl IntoView {
                     }
                 }}
             </ul>
+            </div>
         </section>
     }
 }

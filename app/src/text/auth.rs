@@ -33,7 +33,6 @@ pub const LOGIN_NEED: &str = "Vui lòng đăng nhập để tiếp tục.";
 pub const MENU_LABEL: &str = "Tài khoản";
 pub const MENU_LOGOUT: &str = "Đăng xuất";
 pub const MENU_PASSWORD: &str = "Đổi mật khẩu";
-pub const MENU_AUDIT: &str = "Nhật ký truy cập";
 
 // Change-password page.
 pub const PASSWORD_TITLE: &str = "Đổi mật khẩu — THADS IOC";

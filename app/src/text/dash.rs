@@ -87,10 +87,13 @@ pub const LIVE_RECONNECTING: &str =
 
 // Area views.
 pub const AREA_COUNTRY_HEADING: &str = "Toàn quốc";
-pub const AREA_KPIS: &str = "Chỉ tiêu so với toàn quốc và chỉ tiêu giao";
+/// The caption of a unit's KPI table: "Chỉ tiêu so với <unit compared with> và chỉ tiêu giao".
+pub const AREA_KPIS_BEFORE: &str = "Chỉ tiêu so với";
+pub const AREA_KPIS_AFTER: &str = "và chỉ tiêu giao";
+/// The caption of the country's KPI table (no unit above it).
+pub const AREA_KPIS_ALONE: &str = "Chỉ tiêu và chỉ tiêu giao";
 pub const COL_INDICATOR: &str = "Chỉ tiêu";
 pub const COL_UNIT: &str = "Đơn vị";
-pub const COL_COUNTRY: &str = "Toàn quốc";
 pub const COL_TARGET: &str = "Chỉ tiêu giao";
 pub const ROW_RATE_CASES: &str = "Tỷ lệ xong về việc (%)";
 pub const ROW_RATE_MONEY: &str = "Tỷ lệ xong về tiền (%)";

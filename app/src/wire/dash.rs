@@ -123,6 +123,23 @@ pub struct WallData {
     pub tasks: Vec<TaskItem>,
 }
 
+/// What the leadership's home (`/`) leads with: what needs attention today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attention {
+    /// ISO as-of date of the data.
+    pub as_of: String,
+    /// The weakest provinces by completion (cases), weakest first.
+    pub weakest: Vec<UnitKpi>,
+    /// Provinces whose overdue count (K9) rose since the day before, with the rise, largest
+    /// first; `None` while the day before has not been computed.
+    pub breaches: Option<Vec<(UnitKpi, u64)>>,
+    /// Open tasks past their deadline (the earliest deadlines first) and how many there are.
+    pub tasks_late: Vec<TaskItem>,
+    pub tasks_late_total: u64,
+    /// The newest alerts first.
+    pub alerts: Vec<crate::wire::Alert>,
+}
+
 /// The national view (`/ca-nuoc`) or a province (`/tinh/:ma_tinh`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AreaView {

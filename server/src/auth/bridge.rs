@@ -18,7 +18,7 @@ pub struct StoreAudit {
 fn date(v: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
     v.map(|s| {
         NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| AppError::Invalid(format!("Ngày không hợp lệ: {s} (dùng yyyy-mm-dd)")))
+            .map_err(|_| AppError::Invalid(format!("Ngày không hợp lệ: {s} (dùng ngày/tháng/năm)")))
     })
     .transpose()
 }

@@ -27,6 +27,7 @@ pub mod throttle;
 
 use crate::audit::{self, action, outcome, AuditEntry};
 use accounts::NewSession;
+use app::nav::{self, Section};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -99,8 +100,8 @@ pub fn classify(path: &str) -> Class {
 pub enum Denial {
     /// 403 with a reason for the log.
     Forbidden(String),
-    /// Send the caller elsewhere (the wall display to its page).
-    Redirect(&'static str),
+    /// Send the caller elsewhere (the wall display to its page, `/` to the role's home).
+    Redirect(String),
 }
 
 /// The role and path rules applied to every signed-in request.
@@ -123,7 +124,7 @@ pub fn authorize(
                     && path != WALL_PATH
                     && !path.starts_with("/man-hinh/") =>
             {
-                return Err(Denial::Redirect(WALL_PATH));
+                return Err(Denial::Redirect(WALL_PATH.to_owned()));
             }
             Class::Page if method == Method::GET || method == Method::HEAD => {}
             Class::Page => {
@@ -134,8 +135,19 @@ pub fn authorize(
             _ => {}
         }
     }
-    if (path == "/nhat-ky" || path.starts_with("/nhat-ky/")) && !user.is_leadership() {
-        return Err(Denial::Forbidden("audit log: leadership only".into()));
+    if class == Class::Page {
+        match Section::of_path(path) {
+            Some(Section::Home) if method == Method::GET || method == Method::HEAD => {
+                let home = nav::home(user);
+                if home != "/" {
+                    return Err(Denial::Redirect(home));
+                }
+            }
+            Some(section) if !nav::may_open(user, section) => {
+                return Err(Denial::Forbidden(format!("{section:?}: not for this role")));
+            }
+            _ => {}
+        }
     }
     if let Some(rest) = path.strip_prefix("/tinh/") {
         let code = rest.split('/').next().unwrap_or("");
@@ -280,7 +292,7 @@ pub async fn middleware(
     };
     if let Err(denial) = authorize(&user, &method, &path, req.uri().query()) {
         return match denial {
-            Denial::Redirect(to) => redirect(to, None),
+            Denial::Redirect(to) => redirect(&to, None),
             Denial::Forbidden(reason) => {
                 audit::record_or_log(
                     &state.store,
@@ -419,7 +431,7 @@ async fn login(
             .from(&addr),
     )
     .await;
-    let to = next.unwrap_or_else(|| home_of(&user).to_owned());
+    let to = next.unwrap_or_else(|| nav::home(&user));
     redirect(
         &to,
         Some(session_cookie_header(&state.auth, &headers, &session)),
@@ -614,15 +626,6 @@ fn too_many(locked: throttle::Locked) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Where a user lands after login when no `next` was given.
-fn home_of(user: &User) -> &'static str {
-    if user.may_write() {
-        "/"
-    } else {
-        WALL_PATH
-    }
 }
 
 /// A local path to return to after login, or `None` for anything that could leave the site.
@@ -864,11 +867,55 @@ mod tests {
         let wall = user(Role::ManHinh, Scope::Kiosk);
         assert_eq!(
             authorize(&wall, &get, "/", None),
-            Err(Denial::Redirect(WALL_PATH))
+            Err(Denial::Redirect(WALL_PATH.to_owned()))
         );
         assert!(authorize(&wall, &get, "/man-hinh", None).is_ok());
         assert!(authorize(&wall, &Method::POST, "/doi-mat-khau", None).is_err());
         assert!(authorize(&wall, &Method::POST, "/dang-xuat", None).is_ok());
+    }
+
+    #[test]
+    fn home_sends_each_role_to_its_unit_and_hidden_sections_are_refused() {
+        use queries::access::Role;
+        let get = Method::GET;
+        let hn = user(
+            Role::TruongTinh,
+            Scope::Province {
+                ma_tinh: "01".into(),
+            },
+        );
+        assert_eq!(
+            authorize(&hn, &get, "/", None),
+            Err(Denial::Redirect("/tinh/01".to_owned()))
+        );
+        for hidden in ["/ca-nuoc", "/man-hinh", "/viec-cua-toi", "/nhat-ky"] {
+            assert!(
+                matches!(
+                    authorize(&hn, &get, hidden, None),
+                    Err(Denial::Forbidden(_))
+                ),
+                "{hidden}"
+            );
+        }
+        let officer = user(
+            Role::ChapHanhVien,
+            Scope::Officer {
+                can_bo_id: 3,
+                don_vi_id: 7,
+                ma_tinh: "01".into(),
+            },
+        );
+        assert_eq!(
+            authorize(&officer, &get, "/", None),
+            Err(Denial::Redirect("/viec-cua-toi".to_owned()))
+        );
+        assert!(authorize(&officer, &get, "/tinh/01", None).is_err());
+        assert!(authorize(&officer, &get, "/don-vi/7", None).is_err());
+        assert!(authorize(&officer, &get, "/viec-cua-toi", None).is_ok());
+        assert!(authorize(&officer, &get, "/viec/12", None).is_ok());
+        let leader = user(Role::LanhDao, Scope::National);
+        assert!(authorize(&leader, &get, "/", None).is_ok());
+        assert!(authorize(&leader, &get, "/viec-cua-toi", None).is_err());
     }
 
     #[test]
