@@ -255,6 +255,25 @@ pub mod ssr {
     #[derive(Clone)]
     pub struct AuthContext(pub Arc<dyn AuditSource>);
 
+    /// When the current user signed in before this session, microseconds since the Unix
+    /// epoch: the second newest successful login in the audit log (entry ids start with the
+    /// time). `None` for a first visit or when the log cannot be read.
+    pub async fn previous_visit_us() -> Option<i64> {
+        let (ctx, user) = (use_context::<AuthContext>()?, user()?);
+        let logins = ctx
+            .0
+            .audit_page(AuditQuery {
+                action: Some("login".into()),
+                actor: Some(user.login),
+                outcome: Some("ok".into()),
+                page: 1,
+                ..AuditQuery::default()
+            })
+            .await
+            .ok()?;
+        logins.items.get(1)?.id.get(..16)?.parse().ok()
+    }
+
     /// Appends an audit entry for the current user from a server function (exports, task
     /// actions, questions). Does nothing outside a request.
     /// `detail` is JSON text (or empty).

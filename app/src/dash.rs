@@ -334,9 +334,10 @@ fn rule_counts(d: &Dashboard, ma_tinh: Option<&str>) -> Vec<RuleCount> {
 pub const ATTENTION_ITEMS: usize = 5;
 
 /// What needs attention today, for the leadership's home: the weakest provinces, the
-/// provinces whose overdue count rose since the day before, the overdue tasks and the newest
-/// alerts. Every figure is copied from the snapshot.
-pub fn attention(d: &Dashboard) -> Attention {
+/// provinces whose overdue count rose since the day before, the overdue tasks and the alerts
+/// raised since `since_us` (the user's previous visit; every alert kept when `None`), newest
+/// first. Every figure is copied from the snapshot.
+pub fn attention(d: &Dashboard, since_us: Option<i64>) -> Attention {
     let breaches = d.day_before.as_ref().map(|before| {
         let mut rises: Vec<(UnitKpi, u64)> = d
             .provinces
@@ -367,9 +368,11 @@ pub fn attention(d: &Dashboard) -> Attention {
             .recent_alerts
             .iter()
             .rev()
+            .filter(|a| since_us.is_none_or(|t| a.raised_at_us > t))
             .take(ATTENTION_ITEMS)
             .cloned()
             .collect(),
+        alerts_since_visit: since_us.is_some(),
     }
 }
 
@@ -623,7 +626,7 @@ mod tests {
             ],
             recent_alerts: Vec::new(),
         };
-        let a = attention(&d);
+        let a = attention(&d, None);
         let keys = |v: &[UnitKpi]| v.iter().map(|u| u.key.clone()).collect::<Vec<_>>();
         assert_eq!(keys(&a.weakest), ["79", "01", "48"]);
         assert_eq!(a.breaches, None, "no day before yet");
@@ -641,7 +644,7 @@ mod tests {
                 province("48", 50.0, 2),
             ],
         });
-        let rises: Vec<(String, u64)> = attention(&d)
+        let rises: Vec<(String, u64)> = attention(&d, None)
             .breaches
             .expect("day before")
             .into_iter()
@@ -653,6 +656,26 @@ mod tests {
         };
         assert_eq!(tasks_in_scope(&d, &hn), (2, 2));
         assert_eq!(tasks_in_scope(&d, &Scope::National), (6, 3));
+        // Alerts raised at 10, 20 and 30 µs; the previous visit at 15: the two later, newest
+        // first; a first visit lists all three.
+        d.recent_alerts = [10, 20, 30]
+            .map(|t| crate::wire::Alert {
+                id: format!("payment:{t}"),
+                kind: crate::wire::AlertKind::LargePayment,
+                ma_tinh: "01".into(),
+                ten_tinh: "Hà Nội".into(),
+                title: String::new(),
+                detail: String::new(),
+                amount: None,
+                at: String::new(),
+                version: 1,
+                raised_at_us: t,
+            })
+            .to_vec();
+        let ids = |a: Attention| a.alerts.into_iter().map(|x| x.id).collect::<Vec<_>>();
+        assert_eq!(ids(attention(&d, Some(15))), ["payment:30", "payment:20"]);
+        assert!(attention(&d, Some(15)).alerts_since_visit);
+        assert_eq!(ids(attention(&d, None)).len(), 3);
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub struct Alert {
     pub at: String,
     /// The snapshot version that first carried it.
     pub version: u64,
+    /// Server time it was raised, microseconds since the Unix epoch (the leadership's home
+    /// lists the alerts raised since the user's previous visit).
+    pub raised_at_us: i64,
 }
 
 /// The kinds of [`Alert`].

@@ -441,6 +441,7 @@ mod tests {
             amount: Some(1),
             at: String::new(),
             version: 2,
+            raised_at_us: 0,
         }
     }
 

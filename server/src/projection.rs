@@ -150,6 +150,7 @@ fn wire_alert(a: alerts::Alert, version: u64) -> Alert {
         amount: a.amount,
         at: a.at,
         version,
+        raised_at_us: chrono::Utc::now().timestamp_micros(),
     }
 }
 

@@ -44,12 +44,28 @@ async function navLabels(page) {
   return header(page).locator('.nav-label').allInnerTexts();
 }
 
-/** Opens `p` and checks it answers 200, hydrates and is accessible. */
+/** Opens `p` and checks it answers 200, hydrates, is accessible and links nowhere refused. */
 async function visit(page, p, what) {
   const res = await page.goto(url(p));
   assert.equal(res.status(), 200, `${what}: ${p}`);
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
   await assertAccessible(page, what);
+  await assertLinksOpen(page, what);
+}
+
+/**
+ * Every kind of local link on the page (the first three of each first path segment) opens for
+ * this user: a link the user would be refused is a dead end.
+ */
+async function assertLinksOpen(page, what) {
+  const hrefs = await page.locator('a[href^="/"]').evaluateAll((as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
+  const perKind = new Map();
+  for (const href of hrefs) {
+    const kind = href.split(/[/?]/)[1];
+    if (href.startsWith('/api/') || (perKind.get(kind) ?? 0) >= 3) continue;
+    perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+    assert.notEqual(await status(page, href), 403, `${what} links to ${href}, which this user may not open`);
+  }
 }
 
 async function status(page, p) {
@@ -90,6 +106,7 @@ for (const role of ROLES) {
     const current = header(page).locator('a[aria-current="page"]');
     assert.equal(await current.count(), role.home === '/' ? 0 : 1);
     await assertAccessible(page, `${role.name} home`);
+    await assertLinksOpen(page, `${role.name} home`);
     // Every header link opens, hydrated and accessible; the office link is the office's own.
     const hrefs = await header(page).getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     for (const href of [...hrefs, ...role.also]) await visit(page, href, `${role.name} ${href}`);
@@ -112,7 +129,7 @@ test('wall display token: the wall, no header, accessible at 1920×1080', async 
   const { context, page, errors } = await signedIn(DEMO.wall, { width: 1920, height: 1080 });
   assert.equal(new URL(page.url()).pathname, '/man-hinh');
   assert.equal(await header(page).count(), 0);
-  await page.screenshot({ path: path.join(RESULTS, 'home-wall.png') });
+  await page.screenshot({ path: path.join(RESULTS, 'home-kiosk-wall.png') });
   await assertAccessible(page, 'wall display');
   assert.deepEqual(errors, []);
   await context.close();

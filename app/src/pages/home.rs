@@ -35,7 +35,8 @@ pub async fn load_attention() -> Result<Attention, AppError> {
     use crate::ssr::{app_state, current_scope, with_status};
     crate::dash::require(&current_scope().await?, None, None, None).map_err(with_status)?;
     let d = app_state()?.data.dashboard().await.map_err(with_status)?;
-    Ok(crate::dash::attention(&d))
+    let since = crate::auth::ssr::previous_visit_us().await;
+    Ok(crate::dash::attention(&d, since))
 }
 
 /// `/`: the leadership's home.
@@ -112,6 +113,11 @@ fn AttentionGrid(a: Attention) -> impl IntoView {
             </ul>
         }.into_any()
     };
+    let alerts_heading = if a.alerts_since_visit {
+        tn::ALERTS_SINCE_VISIT
+    } else {
+        tn::ALERTS_HEADING
+    };
     let alerts = if a.alerts.is_empty() {
         view! { <p class="empty">{tn::ALERTS_NONE}</p> }.into_any()
     } else {
@@ -142,7 +148,7 @@ fn AttentionGrid(a: Attention) -> impl IntoView {
                 <a href="/nhiem-vu?qua_han=1">{tn::ALL_TASKS}</a>
             </section>
             <section class="attention-card" aria-labelledby="att-alerts">
-                <h3 id="att-alerts">{tn::ALERTS_HEADING}</h3>
+                <h3 id="att-alerts">{alerts_heading}</h3>
                 {alerts}
             </section>
         </div>

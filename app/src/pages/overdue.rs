@@ -5,6 +5,7 @@
 //! export to CSV at `/api/viec-qua-han.csv`.
 
 use crate::components::error_list::ErrorList;
+use crate::components::site_header::may_follow;
 use crate::error::AppError;
 use crate::text::{self, dash as t};
 use crate::wire::dash::{OverdueList, OverdueQuery, OverdueRow, RuleCount};
@@ -369,7 +370,13 @@ fn OverdueTable(
                                 .don_vi_id
                                 .map(|id| {
                                     let name = r.don_vi_ten.clone().unwrap_or_else(|| id.to_string());
-                                    view! { <a href=format!("/don-vi/{id}")>{name}</a> }
+                                    let href = format!("/don-vi/{id}");
+                                    // A chấp hành viên may not open their office's page.
+                                    if may_follow(&href) {
+                                        view! { <a href=href>{name}</a> }.into_any()
+                                    } else {
+                                        view! { <span>{name}</span> }.into_any()
+                                    }
                                 });
                             let officer = r
                                 .can_bo_id

@@ -136,8 +136,11 @@ pub struct Attention {
     /// Open tasks past their deadline (the earliest deadlines first) and how many there are.
     pub tasks_late: Vec<TaskItem>,
     pub tasks_late_total: u64,
-    /// The newest alerts first.
+    /// The alerts raised since the user's previous visit (all that the server keeps on a first
+    /// visit), newest first.
     pub alerts: Vec<crate::wire::Alert>,
+    /// Whether `alerts` starts at a previous visit.
+    pub alerts_since_visit: bool,
 }
 
 /// The national view (`/ca-nuoc`) or a province (`/tinh/:ma_tinh`).
