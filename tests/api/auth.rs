@@ -5,8 +5,11 @@ use queries::access::Role;
 use server::store::Store;
 
 /// Every page route of the app (a province and a case id that exist at any scale).
-const PAGES: [&str; 10] = [
+const PAGES: [&str; 13] = [
     "/",
+    "/viec-cua-toi",
+    "/hoi-dap",
+    "/nhiem-vu",
     "/man-hinh",
     "/ca-nuoc",
     "/tinh/01",
@@ -17,6 +20,10 @@ const PAGES: [&str; 10] = [
     "/doi-mat-khau",
     "/khong-co-trang-nay",
 ];
+
+/// A page every signed-in user but the wall display opens (`/` sends most roles to their own
+/// home): whether a session is alive is read from it.
+const SESSION_PAGE: &str = "/doi-mat-khau";
 
 async fn status(client: &reqwest::Client, url: String) -> u16 {
     client.get(url).send().await.expect("get").status().as_u16()
@@ -151,16 +158,28 @@ async fn login_rotates_the_session_and_logout_ends_it() {
         // and is dead afterwards (whoever held it).
         let first = app.login("hcm", TEST_PASSWORD).await;
         let holder = client_with(&app.base, Some(&first));
-        assert_eq!(status(&holder, format!("{}/", app.base)).await, 200);
+        assert_eq!(
+            status(&holder, format!("{}{SESSION_PAGE}", app.base)).await,
+            200
+        );
         let second = app.post_login(&holder, "hn", TEST_PASSWORD).await;
         assert_eq!(second.status, 303);
-        assert_eq!(second.location, "/");
+        assert_eq!(
+            second.location, "/tinh/01",
+            "signing in lands on the role's home"
+        );
         let sid = second.sid.expect("new session");
         assert_ne!(sid, first);
         assert_eq!(sid.len(), 64, "256-bit id in hex");
-        assert_eq!(status(&holder, format!("{}/", app.base)).await, 303);
+        assert_eq!(
+            status(&holder, format!("{}{SESSION_PAGE}", app.base)).await,
+            303
+        );
         let hn = client_with(&app.base, Some(&sid));
-        assert_eq!(status(&hn, format!("{}/", app.base)).await, 200);
+        assert_eq!(
+            status(&hn, format!("{}{SESSION_PAGE}", app.base)).await,
+            200
+        );
 
         // The cookie's attributes.
         let raw = app
@@ -215,7 +234,10 @@ async fn login_rotates_the_session_and_logout_ends_it() {
             .to_str()
             .expect("c")
             .contains("Max-Age=0"));
-        assert_eq!(status(&hn, format!("{}/", app.base)).await, 303);
+        assert_eq!(
+            status(&hn, format!("{}{SESSION_PAGE}", app.base)).await,
+            303
+        );
         assert_eq!(status(&hn, format!("{}/api/live", app.base)).await, 401);
 
         let trail = audit_rows(&app.store).await;
@@ -338,7 +360,10 @@ async fn state_changing_requests_from_another_origin_are_refused() {
         assert_eq!(login.status(), 403);
         // The session survived every attempt and the password was not changed.
         let me = client_with(&app.base, Some(&sid));
-        assert_eq!(status(&me, format!("{}/", app.base)).await, 200);
+        assert_eq!(
+            status(&me, format!("{}{SESSION_PAGE}", app.base)).await,
+            200
+        );
         assert!(app
             .post_login(&app.anon, "csrf", TEST_PASSWORD)
             .await
@@ -575,10 +600,13 @@ async fn changing_the_password_ends_other_sessions() {
             .map(|(_, v)| v.to_owned())
             .expect("sid");
         // Both old sessions are gone; the new one works; only the new password signs in.
-        assert_eq!(status(&a, format!("{}/", app.base)).await, 303);
-        assert_eq!(status(&b, format!("{}/", app.base)).await, 303);
+        assert_eq!(status(&a, format!("{}{SESSION_PAGE}", app.base)).await, 303);
+        assert_eq!(status(&b, format!("{}{SESSION_PAGE}", app.base)).await, 303);
         let a2 = client_with(&app.base, Some(&new_sid));
-        assert_eq!(status(&a2, format!("{}/", app.base)).await, 200);
+        assert_eq!(
+            status(&a2, format!("{}{SESSION_PAGE}", app.base)).await,
+            200
+        );
         assert!(app
             .post_login(&app.anon, "doi", TEST_PASSWORD)
             .await
@@ -716,7 +744,7 @@ async fn the_cli_adds_users_and_resets_passwords() {
         .expect("reset");
         assert!(out.contains("password: "));
         assert_eq!(
-            status(&dn, format!("{}/", app.base)).await,
+            status(&dn, format!("{}{SESSION_PAGE}", app.base)).await,
             303,
             "sessions ended"
         );

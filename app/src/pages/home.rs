@@ -25,18 +25,20 @@ pub async fn load_national_totals() -> Result<NationalTotals, AppError> {
     app_state()?.data.national_totals().await
 }
 
-/// Reads what needs attention today.
+/// Reads what needs attention today; `None` while there is no KPI snapshot to read (a store
+/// without data: the page then says so below).
 ///
 /// # Errors
-/// [`AppError::Forbidden`] below the national scope, [`AppError::Unavailable`] while no
-/// snapshot can be read.
+/// [`AppError::Forbidden`] below the national scope.
 #[server]
-pub async fn load_attention() -> Result<Attention, AppError> {
+pub async fn load_attention() -> Result<Option<Attention>, AppError> {
     use crate::ssr::{app_state, current_scope, with_status};
     crate::dash::require(&current_scope().await?, None, None, None).map_err(with_status)?;
-    let d = app_state()?.data.dashboard().await.map_err(with_status)?;
+    let Ok(d) = app_state()?.data.dashboard().await else {
+        return Ok(None);
+    };
     let since = crate::auth::ssr::previous_visit_us().await;
-    Ok(crate::dash::attention(&d, since))
+    Ok(Some(crate::dash::attention(&d, since)))
 }
 
 /// `/`: the leadership's home.
@@ -56,7 +58,7 @@ pub fn HomePage() -> impl IntoView {
                 <h2 id="attention-heading">{tn::ATTENTION_HEADING}</h2>
                 <Transition fallback=|| view! { <p>{text::LOADING}</p> }>
                     <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
-                        {move || attention.get().map(|r| r.map(|a| view! { <AttentionGrid a/> }))}
+                        {move || attention.get().map(|r| r.map(|a| a.map(|a| view! { <AttentionGrid a/> })))}
                     </ErrorBoundary>
                 </Transition>
             </section>

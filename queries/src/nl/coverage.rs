@@ -4,13 +4,15 @@
 //! leader can be shown. After compiling, every content part the question states is checked
 //! against what the SQL does: conditions no join path reaches ([`Compiled::not_applied`]),
 //! comparisons ("so với", "so sánh", "cùng kỳ"), shares ("chiếm bao nhiêu phần trăm"), lists
-//! ("danh sách", "những việc nào"), and a second period. What is left is named; the question is
+//! ("danh sách", "những việc nào"), a breakdown ("từng phòng", "theo tháng", "10 chấp hành
+//! viên nào") answered with one figure, and a second period. What is left is named; the question is
 //! then answered another way or declined with those names, never answered as if it were
 //! another.
 
+use super::cues;
 use super::link::Linked;
 use super::normalize::Text;
-use super::plan::{is_plain_figure, metric, Compiled, Plan};
+use super::plan::{is_plain_figure, is_record_list, metric, Compiled, Plan};
 
 /// Words that ask to compare.
 const COMPARE: &[&str] = &[
@@ -31,6 +33,25 @@ const LIST: &[&str] = &["danh sach", "liet ke", "ke ra", "cu the tung"];
 /// Words that ask for a share.
 const SHARE: &[&str] = &["chiem", "phan tram", "ty le", "%"];
 
+/// Phrases in which "mỗi …" divides rather than groups ("bình quân mỗi chấp hành viên").
+const PER: &[&str] = &[
+    "binh quan moi",
+    "trung binh moi",
+    "tinh tren moi",
+    "tinh binh quan moi",
+    "tren moi",
+];
+
+/// The dimensions the question asks to break the figure down by ([`cues::explicit_dims`]),
+/// leaving out a "mỗi" that divides.
+fn breakdown_asked(text: &Text, linked: &Linked) -> Vec<&'static str> {
+    let mut folded = format!(" {} ", text.folded);
+    for p in PER {
+        folded = folded.replace(&format!(" {p} "), " ");
+    }
+    cues::explicit_dims(&Text::new(folded.trim()), linked)
+}
+
 /// The parts of the question the compiled plan leaves out, in Vietnamese (empty: covered).
 pub fn gaps(text: &Text, linked: &Linked, plan: &Plan, compiled: &Compiled) -> Vec<String> {
     let mut out = compiled.not_applied.clone();
@@ -50,6 +71,17 @@ pub fn gaps(text: &Text, linked: &Linked, plan: &Plan, compiled: &Compiled) -> V
     }
     if text.has_any(LIST) && !grouped && is_plain_figure(m.key) {
         out.push("danh sách (câu hỏi hỏi danh sách, kế hoạch chỉ đếm)".into());
+    }
+    // A list of records has a row per record already ("các việc …, gồm mã việc, đơn vị …").
+    if !grouped
+        && !compiled.compared
+        && !is_record_list(m.key)
+        && !breakdown_asked(text, linked).is_empty()
+    {
+        out.push(
+            "số liệu theo từng nhóm (câu hỏi hỏi chia theo nhóm, kế hoạch chỉ tính một con số)"
+                .into(),
+        );
     }
     if linked.second_period.is_some() && !compiled.compared {
         out.push("kỳ thứ hai để so sánh".into());
@@ -156,5 +188,42 @@ mod tests {
             "khong",
         );
         assert!(g.iter().any(|x| x.contains("danh sách")), "{g:?}");
+        // A breakdown answered with one figure.
+        for q in [
+            "Từng phòng khu vực của Hà Nội hiện có bao nhiêu chấp hành viên đang công tác?",
+            "so viec thu ly moi theo tung thang nam nay",
+            "Số đơn khiếu nại chia theo kênh tiếp nhận",
+        ] {
+            let g = gaps_of(q, "so_viec", "tat_ca", "khong");
+            assert!(g.iter().any(|x| x.contains("từng nhóm")), "{q}: {g:?}");
+        }
+    }
+
+    #[test]
+    fn a_per_unit_average_is_not_a_breakdown() {
+        for q in [
+            "Bình quân mỗi chấp hành viên thi hành xong bao nhiêu việc?",
+            "Trung bình mỗi tháng thụ lý bao nhiêu việc?",
+        ] {
+            let g = gaps_of(q, "so_viec", "tat_ca", "khong");
+            assert!(!g.iter().any(|x| x.contains("từng nhóm")), "{q}: {g:?}");
+        }
+        // A list of records is one row per record: not a figure to break down.
+        assert!(!gaps_of(
+            "Liệt kê các nhiệm vụ đã giao cho các phòng khu vực của Hà Nội",
+            "ds_nhiem_vu",
+            "tat_ca",
+            "khong"
+        )
+        .iter()
+        .any(|x| x.contains("từng nhóm")));
+        // Grouped as asked: covered.
+        assert!(gaps_of(
+            "Số việc thụ lý theo từng tháng",
+            "so_viec",
+            "tat_ca",
+            "thang"
+        )
+        .is_empty());
     }
 }

@@ -499,6 +499,11 @@ fn simple_value(key: &str) -> Option<(String, &'static str)> {
     ))
 }
 
+/// Whether the metric lists records (`ds_…`: one row per case, petition, task …).
+pub fn is_record_list(key: &str) -> bool {
+    key.starts_with("ds_")
+}
+
 /// Whether the metric is one figure over rows (a count or a sum), not a list or a rate.
 pub fn is_plain_figure(key: &str) -> bool {
     simple_parts(key).is_some()
@@ -546,7 +551,7 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
     let extra: &[&str] = match metric.base {
         Base::Viec if matches!(metric.key, "chua_dat_chi_tieu" | "dat_chi_tieu") => &[],
         Base::Viec if matches!(metric.key, "binh_quan_chv") => &[],
-        _ if metric.key.starts_with("ds_") => &[],
+        _ if is_record_list(metric.key) => &[],
         Base::Viec => &[
             "phong_kv",
             "chv",
@@ -567,7 +572,7 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
         Base::Tinh | Base::ChiTieu => &[],
     };
     let geo: &[&str] = match metric.base {
-        _ if metric.key.starts_with("ds_") && metric.key != "ds_nhiem_vu" => &["khong"],
+        _ if is_record_list(metric.key) && metric.key != "ds_nhiem_vu" => &["khong"],
         Base::Tinh | Base::ChiTieu | Base::NhiemVu => &["khong", "tinh"],
         Base::Viec if matches!(metric.key, "chua_dat_chi_tieu" | "dat_chi_tieu") => &["tinh"],
         Base::Viec if metric.key == "binh_quan_chv" => &["khong", "tinh"],
@@ -758,7 +763,7 @@ struct Cols {
 /// but the plan may also come from elsewhere).
 pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
     let l = cx.linked;
-    let one_figure = plan.by == "khong" && !plan.metric.starts_with("ds_");
+    let one_figure = plan.by == "khong" && !is_record_list(plan.metric);
     // Two periods side by side ("so với cùng kỳ năm trước").
     if let (Some(second), true) = (&l.second_period, one_figure) {
         let mut first = l.clone();
@@ -1608,7 +1613,7 @@ fn apply_metric(
             }
             return "chi_tieu_viec".into();
         }
-        key if key.starts_with("ds_") && key != "ds_nhiem_vu" => {
+        key if is_record_list(key) && key != "ds_nhiem_vu" => {
             return list_metric(metric, plan, q, cx, date_col);
         }
         "ds_nhiem_vu" => {
