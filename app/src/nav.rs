@@ -183,13 +183,7 @@ mod rules {
         use super::*;
 
         fn user(role: Role, scope: Scope) -> User {
-            User {
-                id: 1,
-                login: "x".into(),
-                display_name: "X".into(),
-                role,
-                scope,
-            }
+            User::sample(role, scope)
         }
 
         fn sections(u: &User) -> Vec<Section> {

@@ -169,6 +169,18 @@ pub struct User {
 }
 
 impl User {
+    /// A user of `role` and `scope` with a placeholder id, login and name: the caller of a
+    /// rule under test.
+    pub fn sample(role: Role, scope: Scope) -> User {
+        User {
+            id: 1,
+            login: "x".into(),
+            display_name: "X".into(),
+            role,
+            scope,
+        }
+    }
+
     /// National leadership: may browse the audit log and assign tasks to provinces.
     pub fn is_leadership(&self) -> bool {
         self.role == Role::LanhDao && self.scope == Scope::National
@@ -230,13 +242,7 @@ mod tests {
     use unicode_normalization::UnicodeNormalization;
 
     fn user(role: Role, scope: Scope) -> User {
-        User {
-            id: 1,
-            login: "x".into(),
-            display_name: "X".into(),
-            role,
-            scope,
-        }
+        User::sample(role, scope)
     }
 
     #[test]

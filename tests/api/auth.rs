@@ -221,7 +221,11 @@ async fn login_rotates_the_session_and_logout_ends_it() {
             .send()
             .await
             .expect("login");
-        assert_eq!(off.headers()["location"], "/tinh/01", "the role's home instead");
+        assert_eq!(
+            off.headers()["location"],
+            "/tinh/01",
+            "the role's home instead"
+        );
 
         // Logout ends the session on the server, not only in the browser.
         let out = hn

@@ -818,13 +818,7 @@ mod tests {
     use super::*;
 
     fn user(role: queries::access::Role, scope: Scope) -> User {
-        User {
-            id: 1,
-            login: "u".into(),
-            display_name: "U".into(),
-            role,
-            scope,
-        }
+        User::sample(role, scope)
     }
 
     #[test]
