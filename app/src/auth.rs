@@ -41,13 +41,12 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
         return Ok(None);
     };
     // The badge is a hint: a store that cannot answer leaves it at zero, not the page broken.
-    let (tasks_open, tasks_overdue) = match crate::ssr::app_state() {
-        Ok(state) => match state.data.dashboard().await {
-            Ok(d) => crate::dash::tasks_in_scope(&d, &u.scope),
-            Err(_) => (0, 0),
-        },
-        Err(_) => (0, 0),
+    let dashboard = match crate::ssr::app_state() {
+        Ok(state) => state.data.dashboard().await.ok(),
+        Err(_) => None,
     };
+    let (tasks_open, tasks_overdue) =
+        dashboard.map_or((0, 0), |d| crate::dash::tasks_in_scope(&d, &u.scope));
     Ok(Some(Me {
         leadership: u.is_leadership(),
         kiosk: !u.may_write(),

@@ -188,13 +188,20 @@ fn unit_kpi(r: &KpiRow, names: &Names) -> UnitKpi {
     }
 }
 
+/// The open tasks a dashboard shows: how many, the first by deadline, and the counts per unit.
+struct OpenTasks {
+    total: usize,
+    first: Vec<drill::OpenTask>,
+    by_unit: Vec<drill::UnitTaskCount>,
+}
+
 fn dashboard_of(
     version: u64,
     k: &KpiSnapshot,
     names: &Names,
-    tasks_open: usize,
-    tasks: Vec<drill::OpenTask>,
+    tasks: OpenTasks,
     day_before: Option<DayBefore>,
+    recent_alerts: Vec<app::wire::Alert>,
 ) -> Dashboard {
     let monthly = k
         .monthly
@@ -233,14 +240,27 @@ fn dashboard_of(
             by_province: o.by_province.clone(),
         })
         .collect();
+    let unit = |id: i64| names.units.get(&id);
+    let task_counts = tasks
+        .by_unit
+        .into_iter()
+        .map(|u| UnitTasks {
+            ma_tinh: unit(u.don_vi_id)
+                .and_then(|n| n.2.clone())
+                .unwrap_or_default(),
+            don_vi_id: u.don_vi_id,
+            open: u.open,
+            overdue: u.overdue,
+        })
+        .collect();
+    let tasks_open = tasks.total;
     let tasks = tasks
+        .first
         .into_iter()
         .map(|task| TaskItem {
             id: task.id,
             title: task.tieu_de,
-            unit: names
-                .units
-                .get(&task.don_vi_id)
+            unit: unit(task.don_vi_id)
                 .map(|u| u.1.clone())
                 .unwrap_or_default(),
             due: task.han_hoan_thanh,
@@ -262,8 +282,8 @@ fn dashboard_of(
         tasks_open,
         tasks,
         day_before,
-        task_counts: Vec::new(),
-        recent_alerts: Vec::new(),
+        task_counts,
+        recent_alerts,
     }
 }
 
@@ -301,12 +321,15 @@ impl Data {
         let names = self.names().await?;
         let projection = self.projection.clone();
         let as_of = kpi.as_of;
-        let ((tasks_open, tasks), by_unit) = tokio::task::spawn_blocking(move || {
+        let tasks = tokio::task::spawn_blocking(move || {
             projection.with_frames(|f, _| {
-                Ok::<_, queries::Error>((
-                    drill::open_tasks(f, as_of, WALL_TASKS)?,
-                    drill::open_tasks_by_unit(f, as_of)?,
-                ))
+                let (total, first) = drill::open_tasks(f, as_of, WALL_TASKS)?;
+                let by_unit = drill::open_tasks_by_unit(f, as_of)?;
+                Ok::<_, queries::Error>(OpenTasks {
+                    total,
+                    first,
+                    by_unit,
+                })
             })
         })
         .await
@@ -314,29 +337,14 @@ impl Data {
         .map_err(|e| unavailable("tasks")(e.to_string()))?
         .map_err(|e| unavailable("tasks")(e.to_string()))?;
         let day_before = self.day_before(as_of, &names).await;
-        let mut d = dashboard_of(
+        let d = Arc::new(dashboard_of(
             published.version,
             kpi,
             &names,
-            tasks_open,
             tasks,
             day_before,
-        );
-        d.task_counts = by_unit
-            .into_iter()
-            .map(|u| UnitTasks {
-                ma_tinh: names
-                    .units
-                    .get(&u.don_vi_id)
-                    .and_then(|n| n.2.clone())
-                    .unwrap_or_default(),
-                don_vi_id: u.don_vi_id,
-                open: u.open,
-                overdue: u.overdue,
-            })
-            .collect();
-        d.recent_alerts = published.recent_alerts.iter().cloned().collect();
-        let d = Arc::new(d);
+            published.recent_alerts.iter().cloned().collect(),
+        ));
         *cached = Some(d.clone());
         Ok(d)
     }
