@@ -155,6 +155,26 @@ pub const VOCAB: &[Vocab] = &[
         &[],
         "đã xác minh điều kiện",
     ),
+    // viec_thi_hanh.trang_thai: a status said beside a set that includes it ("thi hành xong,
+    // không tính các việc đình chỉ")
+    soft(
+        &[(VIEC, "{a}.trang_thai = 'dinh_chi'")],
+        &["viec dinh chi", "bi dinh chi", "da dinh chi", "ket thuc bang dinh chi"],
+        "việc đình chỉ",
+    ),
+    // can_bo.dang_cong_tac (staff are counted while in service unless the question names this)
+    v(
+        &[("can_bo", "{a}.dang_cong_tac = 0")],
+        &["khong con cong tac", "da nghi huu", "nghi huu", "chuyen cong tac", "da nghi viec", "nghi viec", "thoi cong tac", "da nghi"],
+        &[],
+        "không còn công tác (nghỉ hưu, chuyển công tác)",
+    ),
+    v(
+        &[("can_bo", "{a}.dang_cong_tac = 1")],
+        &["dang cong tac", "con cong tac"],
+        &[],
+        "đang công tác",
+    ),
     // can_bo.chuc_vu
     v(
         &[("can_bo", "{a}.chuc_vu IN ('lanh_dao_bo','cuc_truong','pho_cuc_truong','truong_tha_tinh','pho_truong_tha_tinh','truong_phong','pho_truong_phong')")],

@@ -1,6 +1,7 @@
 //! Classification: is this a question, a task command, or something to refuse — decided in Rust
 //! before any model sees the text, so a refused input never reaches the model or the data.
 
+use super::cues;
 use super::link::Linked;
 use super::normalize::{Text, MAX_QUESTION_CHARS};
 use crate::{org, Scope};
@@ -92,6 +93,10 @@ const WRITE: &[&str] = &[
     "ghi vao",
     "nhap vao",
     "khoi phuc",
+    "dieu chinh",
+    "gui tin nhan",
+    "nhan tin",
+    "goi dien",
     "delete",
     "drop",
     "update",
@@ -129,6 +134,9 @@ const NOT_IN_SCHEMA: &[(&str, &str)] = &[
     ("muc luong", "lương"),
     ("thu nhap cua can bo", "thu nhập cán bộ"),
     ("du bao", "dự báo"),
+    ("xet xu", "xét xử của tòa án"),
+    ("ty gia", "tỷ giá"),
+    ("lai suat", "lãi suất"),
     ("du doan", "dự đoán"),
     (
         "tham nhung",
@@ -259,6 +267,23 @@ pub fn classify(text: &Text, linked: &Linked, scope: &Scope) -> Kind {
                     "Phòng khu vực này không thuộc tỉnh của bạn.",
                 );
             }
+        }
+        // A breakdown or ranking over provinces is other provinces' figures (DOMAIN: a
+        // provincial account sees its own rows and national totals, no per-province breakdown).
+        if cues::explicit_dims(text, linked).contains(&"tinh")
+            || text.has_any(&[
+                "xep hang",
+                "dung thu may",
+                "tinh nao",
+                "cac tinh khac",
+                "tinh khac",
+            ])
+        {
+            let own_name = org::province(own).map_or(own, |p| p.ten);
+            return refuse(
+                RefuseReason::OutOfScope,
+                format!("Tài khoản của bạn được xem số liệu của {own_name} và tổng số cả nước, không xem được số liệu từng tỉnh khác (xếp hạng hay so sánh giữa các tỉnh). Hãy hỏi về tỉnh mình, hoặc so với tổng số cả nước."),
+            );
         }
     }
     // "Đề nghị cho biết …", "Yêu cầu thống kê …" with no unit to assign: a polite question.

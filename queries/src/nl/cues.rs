@@ -465,6 +465,16 @@ const DIM_CUES: &[(&str, &[&str])] = &[
     ),
     ("loai_quyet_dinh", &["loai quyet dinh", "theo loai"]),
     (
+        "chuc_vu",
+        &[
+            "theo chuc vu",
+            "tung chuc vu",
+            "moi chuc vu",
+            "chuc vu nao",
+            "cac chuc vu",
+        ],
+    ),
+    (
         "hinh_thuc",
         &[
             "hinh thuc",

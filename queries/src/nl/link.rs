@@ -120,6 +120,10 @@ pub struct PartMarker {
     /// Named by "trong đó" or "chiếm", which always ask for a part; "tỷ lệ", "phần trăm"
     /// may instead name a rate metric ("tỷ lệ thi hành xong").
     pub explicit: bool,
+    /// When the part is named after the marker, the last word before it: the marker, or the
+    /// word before the verb that ends the rows' own noun phrase ("bao nhiêu phần trăm số đơn tố
+    /// cáo đã giải quyết | được kết luận là đúng": "đơn tố cáo" stays on the rows).
+    pub until: usize,
 }
 
 impl PartMarker {
@@ -128,9 +132,31 @@ impl PartMarker {
         if self.before {
             at < self.at
         } else {
-            at > self.at
+            at > self.until
         }
     }
+}
+
+/// Verbs that end the noun phrase of the rows a share is taken of and begin the part
+/// ("… biên lai hợp lệ | được gửi qua SMS", "… việc dân sự | có điều kiện", "… đơn | bị
+/// giải quyết trễ hạn", "… người phải thi hành | là doanh nghiệp").
+const PART_VERBS: &[&str] = &["duoc", "bi", "la", "co", "da", "dang"];
+
+/// [`PartMarker::until`] for a share asked before its rows ("bao nhiêu phần trăm …", "tỷ lệ
+/// …"): the word before the first verb after the rows' noun phrase that has a named condition
+/// after it, so the conditions of the noun phrase stay on the rows; a verb that begins a
+/// value's own words ("có điều kiện", "đã xác minh") is part of the noun phrase. The marker when
+/// there is no such verb.
+fn part_until(text: &Text, marker: &PartMarker, conditions: &[Condition]) -> usize {
+    if marker.before || marker.explicit {
+        return marker.at;
+    }
+    let words = text.words();
+    (marker.at + 2..words.len())
+        .filter(|&k| PART_VERBS.contains(&words[k]))
+        .filter(|&k| conditions.iter().all(|c| c.at != k))
+        .find(|&k| conditions.iter().any(|c| c.at > k))
+        .map_or(marker.at, |k| k - 1)
 }
 
 /// What a list of records is ranked by.
@@ -395,8 +421,11 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
         period: time::resolve(text, as_of),
         ..Linked::default()
     };
-    // Leadership positions before "lãnh đạo" is set aside below.
-    link_vocab(&mut words, &mut out, |p| p.contains("lanh dao"));
+    // Leadership positions and service status before "lãnh đạo" and "công tác" are set aside
+    // below.
+    link_vocab(&mut words, &mut out, |p| {
+        p.contains("lanh dao") || p.contains("cong tac")
+    });
     // Phrases that contain other entities' words, removed first.
     for phrase in [
         "thi hanh an dan su",
@@ -426,7 +455,10 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     link_vocab(&mut words, &mut out, |_| true);
     link_thresholds(text, &mut out);
     out.top_n = link_top_n(text);
-    out.part = link_part(text);
+    out.part = link_part(text).map(|p| PartMarker {
+        until: part_until(text, &p, &out.conditions),
+        ..p
+    });
     out.set_spans = super::cues::set_spans(text);
     out.span = link_span(text);
     out.sort = link_sort(text);
@@ -702,11 +734,28 @@ fn link_vocab(words: &mut Words<'_>, out: &mut Linked, which: impl Fn(&str) -> b
 }
 
 /// Whether the value at `at` is said negated: "chưa", "không" (optionally with "được", "có",
-/// "bị", "qua") right before it ("mà chưa bán đấu giá", "không có kê biên").
+/// "bị", "qua", "còn") right before it ("mà chưa bán đấu giá", "không có kê biên"), or left out
+/// ("không tính các việc đình chỉ", "trừ án hình sự", "loại trừ những đơn kiến nghị").
 fn negated_before(words: &[&str], at: usize) -> bool {
     let w = |k: usize| at.checked_sub(k).and_then(|i| words.get(i)).copied();
     let neg = |x: Option<&str>| matches!(x, Some("chua" | "khong"));
-    neg(w(1)) || (matches!(w(1), Some("duoc" | "co" | "bi" | "qua" | "he" | "tung")) && neg(w(2)))
+    if neg(w(1))
+        || (matches!(
+            w(1),
+            Some("duoc" | "co" | "bi" | "qua" | "he" | "tung" | "con")
+        ) && neg(w(2)))
+    {
+        return true;
+    }
+    // "không tính | không kể | không gồm | trừ | loại bỏ (các | những | số)? …".
+    let skip = (1..=3)
+        .take_while(|&k| matches!(w(k), Some("cac" | "nhung" | "so" | "moi")))
+        .count();
+    let (v1, v2) = (w(skip + 1), w(skip + 2));
+    matches!(v1, Some("tru"))
+        || (matches!(v1, Some("tinh" | "ke" | "gom" | "tinh den")) && v2 == Some("khong"))
+        || (v1 == Some("gom") && v2 == Some("bao") && w(skip + 3) == Some("khong"))
+        || (v1 == Some("bo") && v2 == Some("loai"))
 }
 
 /// The party role named in the few words before position `at`, nearest first.
@@ -882,6 +931,7 @@ fn link_part(text: &Text) -> Option<PartMarker> {
             before: false,
             share,
             explicit: true,
+            until: at,
         });
     }
     if let Some(at) = find("chiem") {
@@ -890,6 +940,7 @@ fn link_part(text: &Text) -> Option<PartMarker> {
             before: true,
             share: true,
             explicit: true,
+            until: at,
         });
     }
     [
@@ -906,6 +957,7 @@ fn link_part(text: &Text) -> Option<PartMarker> {
         before: false,
         share: true,
         explicit: false,
+        until: at,
     })
 }
 

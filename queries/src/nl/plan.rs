@@ -448,6 +448,7 @@ pub const DIMS: &[(&str, &str)] = &[
     ("kenh_gui", "theo kênh gửi biên lai"),
     ("loai_bien_phap", "theo loại biện pháp"),
     ("loai_quyet_dinh", "theo loại quyết định"),
+    ("chuc_vu", "theo chức vụ"),
 ];
 
 /// Sort directions.
@@ -567,7 +568,8 @@ pub fn dims_for(metric: &Metric) -> Vec<&'static str> {
         Base::DonThu => &["phong_kv", "loai_don", "kenh", "thang", "quy", "ngay"],
         Base::QuyetDinh => &["loai_quyet_dinh", "thang", "quy", "ngay"],
         Base::BienPhap => &["loai_bien_phap", "nhom_bien_phap", "thang", "quy", "ngay"],
-        Base::CanBo | Base::DonVi => &["phong_kv"],
+        Base::CanBo => &["phong_kv", "chuc_vu"],
+        Base::DonVi => &["phong_kv"],
         Base::NhiemVu => &["loai_hanh_dong"],
         Base::Tinh | Base::ChiTieu => &[],
     };
@@ -1441,7 +1443,14 @@ fn apply_set(metric: &Metric, set: &str, q: &mut Q, cx: &Context<'_>) -> Option<
         }
         Base::BienPhap => Some("k.ngay_thuc_hien".into()),
         Base::CanBo => {
-            w.push("c.dang_cong_tac = 1".into());
+            let status_named = cx
+                .linked
+                .conditions
+                .iter()
+                .any(|c| c.constrains("can_bo", "dang_cong_tac"));
+            if !status_named {
+                w.push("c.dang_cong_tac = 1".into());
+            }
             if metric.key == "so_chv" {
                 w.push("c.la_chap_hanh_vien = 1".into());
             }
@@ -1766,6 +1775,7 @@ fn dim_column(dim: &str) -> Option<&'static str> {
         "loai_bien_phap" => "k.loai",
         "nhom_bien_phap" => "k.nhom",
         "loai_quyet_dinh" => "q.loai",
+        "chuc_vu" => "c.chuc_vu",
         _ => return None,
     })
 }
@@ -1848,7 +1858,9 @@ fn apply_conditions(
             }
             continue;
         };
-        if already_fixed(&pred, &fixed) {
+        // A value the set already fixes is said; its negation narrows the set ("thi hành xong,
+        // không tính các việc đình chỉ").
+        if !c.negated && already_fixed(&pred, &fixed) {
             continue;
         }
         // Words that name a breakdown's values in passing ("theo từng loại (rà soát, báo cáo,
@@ -1891,16 +1903,22 @@ fn apply_conditions(
             }
         }
         let pred = if c.negated { negate(&pred) } else { pred };
-        let column = pred.split(' ').next().unwrap_or("").to_owned();
+        // Values of one attribute are alternatives (OR); different attributes and negations
+        // all hold (AND).
+        let attribute = if c.negated {
+            pred.clone()
+        } else {
+            attribute_of(c)
+        };
         match by_column
             .iter_mut()
-            .find(|(col, _, _, _)| *col == column && !pred.contains(" IN ("))
+            .find(|(key, _, _, _)| *key == attribute)
         {
             Some((_, preds, labels, _)) => {
                 preds.push(pred);
                 labels.push(c.label.clone());
             }
-            None => by_column.push((column, vec![pred], vec![c.label.clone()], c.at)),
+            None => by_column.push((attribute, vec![pred], vec![c.label.clone()], c.at)),
         }
     }
     // A rate metric is itself the "tỷ lệ" asked: its conditions stay filters.
@@ -1948,6 +1966,20 @@ fn apply_conditions(
 
 /// Whether the set or the metric already constrains what `pred` tests: its column, or (for a
 /// record of the case) its value.
+/// The attribute a condition names a value of: its first target without the last quoted value
+/// ("{a}.loai_an = 'kdtm'" and "{a}.loai_an = 'hs'" are one attribute; a party kind is one
+/// attribute per role).
+fn attribute_of(c: &super::catalog::Condition) -> String {
+    let Some((table, pred)) = c.targets.first() else {
+        return c.label.clone();
+    };
+    let head = match pred.trim_end().strip_suffix('\'') {
+        Some(open) => open.rsplit_once('\'').map_or(pred.as_str(), |(h, _)| h),
+        None => pred.as_str(),
+    };
+    format!("{table}|{head}")
+}
+
 fn already_fixed(pred: &str, fixed: &str) -> bool {
     // A threshold from the question's own number is never a rule's (a 0/1 flag may be).
     let mut tail = pred.rsplit(' ');
