@@ -184,6 +184,13 @@ pub const VOCAB: &[Vocab] = &[
     ),
     v(&[("can_bo", "{a}.chuc_vu = 'tham_tra_vien'")], &["tham tra vien"], &[], "thẩm tra viên"),
     v(&[("can_bo", "{a}.chuc_vu IN ('thu_ky','ke_toan','thu_quy','van_thu')")], &["thu ky", "ke toan", "thu quy", "van thu"], &[], "thư ký, kế toán, thủ quỹ, văn thư"),
+    // duong_su.vai_tro: a case with a party of this role, whatever its kind
+    v(
+        &[(DUONG_SU, "{a}.vai_tro = 'lien_quan'")],
+        &["nguoi co quyen loi nghia vu lien quan", "quyen loi nghia vu lien quan", "nguoi lien quan"],
+        &[],
+        "có người có quyền lợi, nghĩa vụ liên quan",
+    ),
     // duong_su.loai (the party's role is read from the words before it: see `party_role`)
     v(
         &[(DUONG_SU, "{a}.loai = 'to_chuc_tin_dung'")],

@@ -83,6 +83,23 @@ pub fn gaps(text: &Text, linked: &Linked, plan: &Plan, compiled: &Compiled) -> V
                 .into(),
         );
     }
+    // "bao nhiêu việc thụ lý mới và bao nhiêu việc thi hành xong": each "bao nhiêu" asks a
+    // figure; a part or a comparison gives several, a second value one more.
+    let asked = text.folded.matches("bao nhieu").count();
+    let given = 1
+        + usize::from(plan.also.is_some())
+        + if compiled.described.is_empty() { 0 } else { 2 }
+        + if compiled.compared { 2 } else { 0 };
+    // Several values of the grouping named ("bao nhiêu lượt phong tỏa và bao nhiêu lượt khấu
+    // trừ"): a row per value answers each.
+    let per_value = [plan.by, plan.by2]
+        .iter()
+        .any(|d| cues::several_values(d, linked));
+    if asked > given && !per_value {
+        out.push(format!(
+            "{asked} con số được hỏi (kế hoạch chỉ tính {given})"
+        ));
+    }
     if linked.second_period.is_some() && !compiled.compared {
         out.push("kỳ thứ hai để so sánh".into());
     }

@@ -428,7 +428,10 @@ const DIM_CUES: &[(&str, &[&str])] = &[
             "chap hanh vien co it",
         ],
     ),
-    ("loai_an", &["loai an", "tung loai", "theo loai"]),
+    (
+        "loai_an",
+        &["loai an", "tung loai", "theo loai", "moi loai", "cac loai"],
+    ),
     ("trang_thai", &["theo trang thai", "tung trang thai"]),
     (
         "co_dieu_kien",
@@ -450,7 +453,10 @@ const DIM_CUES: &[(&str, &[&str])] = &[
         ],
     ),
     ("quy", &["theo quy", "tung quy", "moi quy", "cac quy"]),
-    ("loai_don", &["loai don", "tung loai", "theo loai"]),
+    (
+        "loai_don",
+        &["loai don", "tung loai", "theo loai", "moi loai", "cac loai"],
+    ),
     (
         "kenh",
         &["kenh nao", "theo kenh", "tung kenh", "moi kenh", "qua kenh"],
@@ -461,9 +467,25 @@ const DIM_CUES: &[(&str, &[&str])] = &[
     ),
     (
         "loai_bien_phap",
-        &["loai bien phap", "tung bien phap", "theo loai"],
+        &[
+            "loai bien phap",
+            "tung bien phap",
+            "theo loai",
+            "tung loai",
+            "moi loai",
+            "cac loai",
+        ],
     ),
-    ("loai_quyet_dinh", &["loai quyet dinh", "theo loai"]),
+    (
+        "loai_quyet_dinh",
+        &[
+            "loai quyet dinh",
+            "theo loai",
+            "tung loai",
+            "moi loai",
+            "cac loai",
+        ],
+    ),
     (
         "chuc_vu",
         &[
@@ -903,22 +925,39 @@ pub fn explicit_dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
     dims(text, linked)
         .into_iter()
         .filter(|d| {
-            let several = match *d {
-                "mien" => linked.mien.len() > 1,
-                "vung" => linked.vung.len() > 1,
-                "tinh" => linked.provinces.len() > 1,
-                "kenh" => linked.values_of("don_thu", "kenh") > 1,
-                "kenh_gui" => linked.values_of("bien_lai", "kenh_gui") > 1,
-                "hinh_thuc" => linked.values_of("viec_thi_hanh", "hinh_thuc") > 1,
-                "loai_an" => linked.values_of("viec_thi_hanh", "loai_an") > 1,
-                _ => false,
-            };
+            // Several values name a second dimension only for these attributes (a measure or
+            // decision type named twice is usually a filter of alternatives).
+            let several = matches!(
+                *d,
+                "mien" | "vung" | "tinh" | "kenh" | "kenh_gui" | "hinh_thuc" | "loai_an"
+            ) && several_values(d, linked);
             several
                 || DIM_CUES
                     .iter()
                     .any(|(k, cues)| k == d && cues.iter().any(|c| grouping(c) && text.has(c)))
         })
         .collect()
+}
+
+/// Whether the question names several values of dimension `dim` ("miền Bắc và miền Nam", "phong
+/// tỏa tài khoản và khấu trừ tiền"): one figure per value is asked.
+pub fn several_values(dim: &str, linked: &Linked) -> bool {
+    let values = match dim {
+        "mien" => linked.mien.len(),
+        "vung" => linked.vung.len(),
+        "tinh" => linked.provinces.len(),
+        "kenh" => linked.values_of("don_thu", "kenh"),
+        "kenh_gui" => linked.values_of("bien_lai", "kenh_gui"),
+        "hinh_thuc" => linked.values_of("viec_thi_hanh", "hinh_thuc"),
+        "loai_an" => linked.values_of("viec_thi_hanh", "loai_an"),
+        "loai_don" => linked.values_of("don_thu", "loai"),
+        "loai_bien_phap" => linked.values_of("bien_phap_cuong_che", "loai"),
+        "nhom_bien_phap" => linked.values_of("bien_phap_cuong_che", "nhom"),
+        "loai_quyet_dinh" => linked.values_of("quyet_dinh", "loai"),
+        "loai_hanh_dong" => linked.values_of("nhiem_vu", "loai_hanh_dong"),
+        _ => 0,
+    };
+    values > 1
 }
 
 /// Whether the question asks for money ("bao nhiêu tỷ", "bao nhiêu tiền", "(tỷ đồng)").

@@ -697,7 +697,7 @@ fn link_vocab(words: &mut Words<'_>, out: &mut Linked, which: impl Fn(&str) -> b
     for (at, i) in hits {
         let e = &VOCAB[i];
         let cond = match e.targets {
-            [("duong_su", kind)] => {
+            [("duong_su", kind)] if !kind.contains("vai_tro") => {
                 let role = role_before(&words.folded, at).unwrap_or(catalog::default_role(kind));
                 catalog::party(kind, role, e.label, at)
             }

@@ -27,6 +27,8 @@ pub struct PlanGrammar {
     pub limit: Option<u32>,
     /// The question asks for two figures: the `va=` slot is offered.
     pub second: bool,
+    /// The question asks for an amount of money.
+    pub asks_money: bool,
     /// The question's words name a metric (otherwise every metric is offered: the plan may
     /// not express the question).
     pub cued: bool,
@@ -72,6 +74,7 @@ impl PlanGrammar {
             explicit_dims: cues::explicit_dims(text, linked),
             dims,
             second: cues::asks_two(text),
+            asks_money: cues::asks_money(text),
             cued,
         }
     }
@@ -112,7 +115,12 @@ impl PlanGrammar {
         // Named by no cue of its own ("… cho cả số biên lai", "… và tổng tiền bao nhiêu tỷ"):
         // the other kind of figure over the same rows — a sum after a count, a count after a
         // sum.
+        // A sum only when money is asked: "bao nhiêu việc … và bao nhiêu việc …" asks two
+        // counts, not a count and its amount.
         let first_is_money = first.unit == "tỷ đồng";
+        if !first_is_money && !self.asks_money {
+            return Vec::new();
+        }
         valid
             .iter()
             .filter(|k| metric(k).is_some_and(|x| (x.unit == "tỷ đồng") != first_is_money))
