@@ -392,6 +392,33 @@ mod tests {
     }
 
     #[test]
+    fn a_provincial_account_gets_no_per_province_ranking() {
+        let own = &Scope::Province {
+            ma_tinh: "14".into(),
+        };
+        for q in [
+            "Xếp hạng tỷ lệ thi hành xong về việc năm 2026 của cả 34 tỉnh để biết tỉnh mình đứng thứ mấy",
+            "số việc chưa có điều kiện của từng tỉnh",
+        ] {
+            assert_eq!(reason(q, own), Some(RefuseReason::OutOfScope), "{q}");
+        }
+        assert_eq!(
+            k(
+                "tỷ lệ thi hành xong về việc của tỉnh mình theo từng phòng",
+                own
+            ),
+            Kind::Query
+        );
+        assert_eq!(
+            k(
+                "xếp hạng tỷ lệ thi hành xong về việc của các tỉnh",
+                &Scope::National
+            ),
+            Kind::Query
+        );
+    }
+
+    #[test]
     fn refusals() {
         let n = &Scope::National;
         let hn = &Scope::Province {

@@ -100,6 +100,12 @@ pub fn gaps(text: &Text, linked: &Linked, plan: &Plan, compiled: &Compiled) -> V
             "{asked} con số được hỏi (kế hoạch chỉ tính {given})"
         ));
     }
+    if !linked.more_offices.is_empty() && plan.by != "phong_kv" {
+        out.push(format!(
+            "các phòng khu vực khác được nêu ({})",
+            linked.more_offices.join(", ")
+        ));
+    }
     if linked.second_period.is_some() && !compiled.compared {
         out.push("kỳ thứ hai để so sánh".into());
     }
@@ -137,6 +143,20 @@ mod tests {
         )
         .unwrap();
         gaps(&text, &linked, &plan, &compiled)
+    }
+
+    #[test]
+    fn each_figure_asked_must_be_given() {
+        let two = "Quý trước bao nhiêu việc thụ lý mới và bao nhiêu việc thi hành xong?";
+        assert!(!gaps_of(two, "so_viec", "xong", "khong").is_empty());
+        // One row per value named answers each "bao nhiêu".
+        assert!(gaps_of(
+            "bao nhiêu lượt phong tỏa tài khoản và bao nhiêu lượt khấu trừ tiền trong tài khoản",
+            "so_bien_phap",
+            "tat_ca",
+            "loai_bien_phap"
+        )
+        .is_empty());
     }
 
     #[test]

@@ -264,6 +264,9 @@ pub struct Linked {
     pub vung: Vec<&'static str>,
     /// A regional office code, e.g. `T92-KV01`.
     pub office: Option<String>,
+    /// Further offices of the same province named with it ("Phòng khu vực 3, 8 và 12"): a
+    /// command goes to each; a question about several offices is not the first one's.
+    pub more_offices: Vec<String>,
     /// A regional office number given without a province the caller could resolve.
     pub office_number_unresolved: Option<u32>,
     /// Conditions named by catalog values and thresholds ("án KDTM", "biên lai bị hủy",
@@ -630,19 +633,38 @@ fn link_provinces(words: &mut Words<'_>, out: &mut Linked) {
 
 fn link_office(text: &Text, words: &mut Words<'_>, scope: &Scope, out: &mut Linked) {
     let w = text.words();
-    let mut number = None;
-    for (i, word) in w.iter().enumerate() {
-        let n = if *word == "kv" || (*word == "vuc" && i > 0 && w[i - 1] == "khu") {
-            w.get(i + 1).and_then(|n| n.parse::<u32>().ok())
+    // Every office number: "khu vực 3", "KV3", "kv 3", and the numbers listed after one
+    // ("khu vực 3, 8 và 12").
+    let mut numbers: Vec<u32> = Vec::new();
+    let mut i = 0;
+    while i < w.len() {
+        let word = w[i];
+        let (n, next) = if word == "kv" || (word == "vuc" && i > 0 && w[i - 1] == "khu") {
+            (w.get(i + 1).and_then(|n| n.parse::<u32>().ok()), i + 2)
         } else {
-            word.strip_prefix("kv").and_then(|n| n.parse::<u32>().ok())
+            (
+                word.strip_prefix("kv").and_then(|n| n.parse::<u32>().ok()),
+                i + 1,
+            )
         };
-        if let Some(n) = n {
-            number = Some(n);
-            if let Some(k) = words.folded.iter().position(|x| x == word) {
-                words.used[k] = true;
+        let Some(n) = n else {
+            i += 1;
+            continue;
+        };
+        if let Some(k) = words.folded.iter().position(|x| *x == word) {
+            words.used[k] = true;
+        }
+        push(&mut numbers, n);
+        i = next;
+        loop {
+            let skip = usize::from(matches!(w.get(i), Some(&("va" | "voi"))));
+            match w.get(i + skip).and_then(|x| x.parse::<u32>().ok()) {
+                Some(n) => {
+                    push(&mut numbers, n);
+                    i += skip + 1;
+                }
+                None => break,
             }
-            break;
         }
     }
     // A unit code typed as such: "T01-KV03".
@@ -657,14 +679,21 @@ fn link_office(text: &Text, words: &mut Words<'_>, scope: &Scope, out: &mut Link
             }
         }
     }
-    let Some(n) = number else { return };
+    let Some(&n) = numbers.first() else { return };
     let province = out
         .provinces
         .first()
         .map(|p| p.ma_tinh.to_owned())
         .or_else(|| scope.province().map(str::to_owned));
     match province.as_deref().and_then(org::province) {
-        Some(p) if n >= 1 && n <= p.so_phong_kv => out.office = Some(p.regional_office_code(n)),
+        Some(p) if (1..=p.so_phong_kv).contains(&n) => {
+            out.office = Some(p.regional_office_code(n));
+            out.more_offices = numbers[1..]
+                .iter()
+                .filter(|n| (1..=p.so_phong_kv).contains(*n))
+                .map(|n| p.regional_office_code(*n))
+                .collect();
+        }
         _ => out.office_number_unresolved = Some(n),
     }
 }

@@ -2175,6 +2175,43 @@ mod tests {
     }
 
     #[test]
+    fn a_share_keeps_the_conditions_of_its_own_rows_on_the_rows() {
+        let s = sql(
+            "bao nhiêu phần trăm số đơn tố cáo đã giải quyết xong được kết luận là đúng",
+            &Scope::National,
+            p("so_don", "da_giai_quyet", "khong", "khong", None),
+        );
+        let (select, from) = s.split_once(" FROM ").unwrap();
+        assert!(from.contains("d.loai = 'to_cao'"), "{s}");
+        assert!(select.contains("d.ket_qua = 'dung'"), "{s}");
+        assert!(!select.contains("to_cao"), "{s}");
+    }
+
+    #[test]
+    fn values_of_one_attribute_are_alternatives_and_a_left_out_value_is_negated() {
+        let s = sql(
+            "số việc thụ lý mới có người phải thi hành án là cá nhân hoặc doanh nghiệp",
+            &Scope::National,
+            p("so_viec", "tat_ca", "khong", "khong", None),
+        );
+        assert!(s.contains(" OR "), "{s}");
+        let s = sql(
+            "số việc thi hành xong, không tính các việc đình chỉ",
+            &Scope::National,
+            p("so_viec", "xong", "khong", "khong", None),
+        );
+        assert!(s.contains("NOT (v.trang_thai = 'dinh_chi')"), "{s}");
+        let s = sql(
+            "số cán bộ không còn công tác theo từng chức vụ",
+            &Scope::National,
+            p("so_can_bo", "tat_ca", "chuc_vu", "khong", None),
+        );
+        assert!(s.contains("c.dang_cong_tac = 0"), "{s}");
+        assert!(!s.contains("c.dang_cong_tac = 1"), "{s}");
+        assert!(s.contains("GROUP BY c.chuc_vu"), "{s}");
+    }
+
+    #[test]
     fn k4_for_a_province_and_statistical_year() {
         let s = sql(
             "tỷ lệ thi hành xong về việc năm 2026 của Hà Nội",

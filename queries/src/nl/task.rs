@@ -155,7 +155,10 @@ fn assignees(linked: &Linked, scope: &Scope) -> Result<Vec<String>, TaskProblem>
         return Err(TaskProblem::OfficeUnresolved(n));
     }
     let units: Vec<String> = if let Some(office) = &linked.office {
-        vec![office.clone()]
+        std::iter::once(office)
+            .chain(&linked.more_offices)
+            .cloned()
+            .collect()
     } else if !linked.provinces.is_empty() {
         linked
             .province_codes()
@@ -197,7 +200,15 @@ fn title(text: &Text, folded_at: usize) -> String {
         let f = folded[i];
         let next = folded.get(i + 1).copied().unwrap_or("");
         let deadline = match f {
-            "truoc" | "cuoi" => true,
+            // Not "quý trước", "tháng trước" (a past period) nor "từ trước năm 2020" (a date
+            // condition): a deadline is a day or an end to come.
+            "truoc" => {
+                !matches!(
+                    i.checked_sub(1).map(|k| folded[k]),
+                    Some("quy" | "thang" | "nam" | "tuan" | "ky" | "hom" | "tu")
+                ) && !matches!(next, "nam" | "khi" | "do" | "day")
+            }
+            "cuoi" => true,
             // "quá hạn", "trễ hạn", "đúng hạn" describe records, not the deadline.
             "han" => !matches!(
                 i.checked_sub(1).map(|k| folded[k]),
@@ -352,6 +363,8 @@ fn record_list(text: &Text) -> (&'static str, usize) {
         ("don", "ds_don"),
         ("tai san", "ds_bien_phap"),
         ("bien phap", "ds_bien_phap"),
+        // "các lượt kê biên", "các lượt trừ thu nhập đã thực hiện": measures applied.
+        ("luot", "ds_bien_phap"),
         ("ho so", "ds_viec"),
         ("viec", "ds_viec"),
     ];
@@ -423,7 +436,7 @@ pub fn scope_for(
     let mut in_unit = linked.clone();
     // Values named before the records are the action's ("tổ chức thẩm định giá đối với các tài
     // sản đã kê biên …"), not a condition on them.
-    in_unit.conditions.retain(|c| c.at > object_at);
+    in_unit.conditions.retain(|c| c.at >= object_at);
     in_unit.provinces = vec![super::link::ProvinceRef {
         ma_tinh: province.ma_tinh,
         old_name: None,
@@ -659,6 +672,33 @@ mod tests {
             ma_tinh: "79".into(),
         };
         assert_eq!(unit("Giao Phòng khu vực 5", hcm), units(&["T79-KV05"]));
+    }
+
+    #[test]
+    fn a_command_to_several_offices_goes_to_each() {
+        let hcm = &Scope::Province {
+            ma_tinh: "79".into(),
+        };
+        assert_eq!(
+            unit("Yêu cầu các Phòng THADS khu vực 3, 8 và 12 rà soát", hcm),
+            units(&["T79-KV03", "T79-KV08", "T79-KV12"])
+        );
+        assert_eq!(
+            unit("Giao Phòng khu vực 4 và Phòng khu vực 8 đối chiếu", hcm),
+            units(&["T79-KV04", "T79-KV08"])
+        );
+    }
+
+    #[test]
+    fn a_past_period_or_date_before_the_deadline_describes_the_records() {
+        let t = d(
+            "yeu cau thads hue doi chieu cac bien lai hop le thu trong quy truoc, xong truoc 15/12",
+            &Scope::National,
+        )
+        .unwrap();
+        assert_eq!(t.han_hoan_thanh.to_string(), "2026-12-15");
+        let sql = t.scope.unwrap().sql;
+        assert!(sql.contains("'2026-07-01' AND '2026-09-30'"), "{sql}");
     }
 
     #[test]
