@@ -111,10 +111,10 @@ pub fn sentence(
     let at = reading.place.map(|p| format!(" ở {p}")).unwrap_or_default();
     let when = reading.period.map(|p| format!(", {p}")).unwrap_or_default();
     let head = format!("{}{set}{with}{at}{when}", capitalise(m.label));
-    let unit = if m.unit.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", m.unit)
+    let unit = match m.unit {
+        "" => String::new(),
+        "tỷ đồng" if reading.value_column.starts_with("trieu_dong") => " triệu đồng".into(),
+        u => format!(" {u}"),
     };
     if let ([row], false) = (rows, reading.described.is_empty()) {
         let parts: Vec<String> = reading

@@ -149,6 +149,8 @@ const METRIC_CUES: &[(&str, &[&str])] = &[
             "tong tien+bien lai",
             "bao nhieu tien+bien lai",
             "ty dong+bien lai",
+            "trieu dong+bien lai",
+            "bao nhieu trieu+bien lai",
             "so tien thu",
             "thu duoc+tien",
             "tien thu",
@@ -855,6 +857,18 @@ pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
         .filter_map(|p| find_words(&text.folded, p))
         .min()
         .map_or_else(|| text.clone(), |at| Text::new(&text.folded[..at]));
+    // "các tỉnh miền Trung", "các tỉnh Tây Nguyên": the region's provinces together, not one
+    // figure each ("từng tỉnh miền Trung", "tỉnh nào ở miền Trung" still break down).
+    // A ranking ("xếp từ cao xuống thấp") needs the rows.
+    let head = if (linked.mien.is_empty() && linked.vung.is_empty()) || order(text) != "khong" {
+        head
+    } else {
+        let mut folded = format!(" {} ", head.folded);
+        for p in ["cac tinh thanh pho", "cac tinh thanh", "cac tinh"] {
+            folded = folded.replace(&format!(" {p} "), " ");
+        }
+        Text::new(folded.trim())
+    };
     let mut out: Vec<&'static str> = ranked(&head, DIM_CUES)
         .into_iter()
         .map(|(k, _)| k)
@@ -968,6 +982,7 @@ pub fn asks_money(text: &Text) -> bool {
         "bao nhieu tien",
         "bao nhieu dong",
         "tong tien",
+        "tien thu",
         "ty dong",
         "trieu dong",
         "so tien",
@@ -1017,7 +1032,26 @@ pub fn order(text: &Text) -> &'static str {
     let least_word = text.words().iter().enumerate().any(|(i, w)| {
         least.contains(w) && !(*w == "kem" && light.get(i).is_some_and(|l| *l == "kèm"))
     });
-    if superlative && least_word && !text.has_any(&["cao nhat", "nhieu nhat", "lon nhat"]) {
+    // A sort asked in words: "từ cao xuống thấp", "tăng dần".
+    let ascending = [
+        "tu thap den cao",
+        "thap len cao",
+        "thap den cao",
+        "tang dan",
+        "it den nhieu",
+    ];
+    let descending = [
+        "tu cao xuong thap",
+        "cao xuong thap",
+        "cao den thap",
+        "giam dan",
+        "nhieu den it",
+    ];
+    if text.has_any(&ascending) {
+        "tang"
+    } else if text.has_any(&descending) {
+        "giam"
+    } else if superlative && least_word && !text.has_any(&["cao nhat", "nhieu nhat", "lon nhat"]) {
         "tang"
     } else if superlative || text.has_any(&["top", "dan dau", "xep hang"]) {
         "giam"
@@ -1053,6 +1087,28 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
         );
         (text, l)
+    }
+
+    #[test]
+    fn the_provinces_of_a_region_are_one_figure_unless_ranked() {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let dims_of = |q: &str| {
+            let t = Text::new(q);
+            dims(&t, &link(&t, &Scope::National, as_of))
+        };
+        assert!(dims_of("tỷ lệ thi hành xong về tiền năm nay của các tỉnh miền Trung").is_empty());
+        assert_eq!(
+            dims_of("ty le thi hanh xong ve tien nam nay cua cac tinh mien trung, xep tu cao xuong thap")[0],
+            "tinh"
+        );
+        assert_eq!(dims_of("số việc của từng tỉnh miền Trung")[0], "tinh");
+        // "năm" is a year, not the South.
+        let t = Text::new("ty le thi hanh xong ve tien tu dau nam den nay cua mien trung");
+        assert_eq!(link(&t, &Scope::National, as_of).mien, vec!["trung"]);
+        let t = Text::new("so sanh mien bac, trung va nam");
+        assert_eq!(link(&t, &Scope::National, as_of).mien.len(), 3);
+        assert_eq!(order(&Text::new("xếp từ cao xuống thấp")), "giam");
+        assert_eq!(order(&Text::new("xếp tăng dần")), "tang");
     }
 
     #[test]

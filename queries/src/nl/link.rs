@@ -264,6 +264,8 @@ pub struct Linked {
     pub vung: Vec<&'static str>,
     /// A regional office code, e.g. `T92-KV01`.
     pub office: Option<String>,
+    /// Money asked in triệu đồng ("bao nhiêu triệu đồng"), not the default tỷ đồng.
+    pub in_millions: bool,
     /// Further offices of the same province named with it ("Phòng khu vực 3, 8 và 12"): a
     /// command goes to each; a question about several offices is not the first one's.
     pub more_offices: Vec<String>,
@@ -475,6 +477,8 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
         "cua minh",
         "cua toi",
     ]);
+    out.in_millions =
+        text.has_any(&["trieu dong", "bao nhieu trieu", "tinh bang trieu"]) && !text.has("ty dong");
     out.wants_target = text.has_any(&["chi tieu", "ke hoach duoc giao"]);
     out.whole_country = text.has_any(&["ca nuoc", "toan quoc", "toan nganh", "ca nganh"]);
     out.compare_country = out.whole_country
@@ -545,9 +549,30 @@ fn link_regions(words: &mut Words<'_>, out: &mut Linked) {
         }
     }
     // "miền Bắc, Trung và Nam": the region word once, then bare names.
+    // A bare name only inside such a list: after another region or "và", typed without
+    // marks or with the region's own, and not a year ("miền Trung năm nay", "năm 2026").
     if !out.mien.is_empty() {
-        for (w, code) in [("bac", "bac"), ("trung", "trung"), ("nam", "nam")] {
-            if words.take(w, None).is_some() {
+        for (name, code, accent) in [
+            ("bac", "bac", "bắc"),
+            ("trung", "trung", "trung"),
+            ("nam", "nam", "nam"),
+        ] {
+            let listed = |i: usize| {
+                let prev = i.checked_sub(1).map(|k| words.folded[k]);
+                let next = words.folded.get(i + 1).copied().unwrap_or("");
+                let typed = words.light[i].as_str();
+                matches!(prev, Some("va" | "hoac" | "voi" | "bac" | "trung" | "nam"))
+                    && (!has_diacritics(typed) || typed.to_lowercase() == accent)
+                    && !matches!(
+                        next,
+                        "nay" | "ngoai" | "truoc" | "sau" | "thong" | "cong" | "tai"
+                    )
+                    && next.parse::<u32>().is_err()
+            };
+            let found = (0..words.folded.len())
+                .find(|&i| !words.used[i] && words.folded[i] == name && listed(i));
+            if let Some(i) = found {
+                words.used[i] = true;
                 push(&mut out.mien, code);
             }
         }

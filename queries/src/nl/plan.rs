@@ -764,6 +764,30 @@ struct Cols {
 /// [`PlanError`] when the plan combines names that do not fit (the model is constrained not to,
 /// but the plan may also come from elsewhere).
 pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
+    let compiled = compile_any(plan, cx)?;
+    Ok(if cx.linked.in_millions {
+        in_millions(compiled)
+    } else {
+        compiled
+    })
+}
+
+/// Sums of money in triệu đồng instead of tỷ đồng, when the question asks so.
+fn in_millions(c: Compiled) -> Compiled {
+    let rename = |s: &str| s.replace("ty_dong", "trieu_dong");
+    Compiled {
+        sql: rename(&c.sql).replace(" / 1000000000.0, 2)", " / 1000000.0, 2)"),
+        value_column: rename(&c.value_column),
+        described: c
+            .described
+            .iter()
+            .map(|(col, what)| (rename(col), what.clone()))
+            .collect(),
+        ..c
+    }
+}
+
+fn compile_any(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
     let l = cx.linked;
     let one_figure = plan.by == "khong" && !is_record_list(plan.metric);
     // Two periods side by side ("so với cùng kỳ năm trước").
@@ -1570,7 +1594,7 @@ fn apply_metric(
             let day = if span.is_some_and(|s| s.working) { "stt_ngay_lam_viec" } else { "stt_ngay" };
             q.join(format!("JOIN lich la ON la.ngay = {start}"));
             q.join(format!("JOIN lich le ON le.ngay = {end}"));
-            (format!("ROUND(AVG(le.{day} - la.{day}), 1)"), "so_ngay_tb")
+            (format!("ROUND(AVG(le.{day} - la.{day}), 2)"), "so_ngay_tb")
         }
         "tien_do_tb" => ("ROUND(AVG(n.tien_do), 2)".into(), "tien_do_tb"),
         "so_tien_tb" => (
@@ -1630,6 +1654,10 @@ fn apply_metric(
             q.keys.push(("u.ten".into(), "don_vi".into()));
             q.values.push(("n.han_hoan_thanh".into(), "han_hoan_thanh".into()));
             q.values.push(("n.tien_do".into(), "tien_do".into()));
+            q.values.push(("n.trang_thai".into(), "trang_thai".into()));
+            // Who assigned it (a task of the system has no assigner).
+            q.join("LEFT JOIN can_bo ng ON ng.id = n.nguoi_giao_id".into());
+            q.values.push(("ng.ho_ten".into(), "nguoi_giao".into()));
             q.order.extend(["n.han_hoan_thanh".into(), "n.id".into()]);
             return "han_hoan_thanh".into();
         }
@@ -2209,6 +2237,22 @@ mod tests {
         assert!(s.contains("c.dang_cong_tac = 0"), "{s}");
         assert!(!s.contains("c.dang_cong_tac = 1"), "{s}");
         assert!(s.contains("GROUP BY c.chuc_vu"), "{s}");
+    }
+
+    #[test]
+    fn money_asked_in_millions_is_summed_in_millions() {
+        let s = sql(
+            "tháng này thu được bao nhiêu triệu đồng qua biên lai",
+            &Scope::National,
+            p("tien_bien_lai", "tat_ca", "khong", "khong", None),
+        );
+        assert!(s.contains("/ 1000000.0, 2) AS trieu_dong"), "{s}");
+        let s = sql(
+            "tháng này thu được bao nhiêu tỷ đồng qua biên lai",
+            &Scope::National,
+            p("tien_bien_lai", "tat_ca", "khong", "khong", None),
+        );
+        assert!(s.contains("/ 1000000000.0, 2) AS ty_dong"), "{s}");
     }
 
     #[test]
