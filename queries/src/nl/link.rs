@@ -264,6 +264,8 @@ pub struct Linked {
     pub vung: Vec<&'static str>,
     /// A regional office code, e.g. `T92-KV01`.
     pub office: Option<String>,
+    /// Both completion rates asked ("cả về việc lẫn về tiền"): K4 and K5 side by side.
+    pub both_rates: bool,
     /// Money asked in triệu đồng ("bao nhiêu triệu đồng"), not the default tỷ đồng.
     pub in_millions: bool,
     /// Further offices of the same province named with it ("Phòng khu vực 3, 8 và 12"): a
@@ -480,6 +482,14 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     out.in_millions =
         text.has_any(&["trieu dong", "bao nhieu trieu", "tinh bang trieu"]) && !text.has("ty dong");
     out.wants_target = text.has_any(&["chi tieu", "ke hoach duoc giao"]);
+    out.both_rates = (text.has("ve viec") && text.has("ve tien"))
+        || text.has_any(&[
+            "viec lan tien",
+            "viec va tien",
+            "viec va ve tien",
+            "ca hai ty le",
+            "hai ty le",
+        ]);
     out.whole_country = text.has_any(&["ca nuoc", "toan quoc", "toan nganh", "ca nganh"]);
     out.compare_country = out.whole_country
         && (!out.provinces.is_empty()

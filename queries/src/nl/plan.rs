@@ -672,8 +672,8 @@ struct Q {
 
 /// The `chi_tieu` row a rate is compared with.
 struct Target {
-    /// `ty_le_viec` or `ty_le_tien`.
-    column: &'static str,
+    /// `ty_le_viec`, `ty_le_tien` or both.
+    columns: Vec<&'static str>,
     /// `don_vi.ma` of the unit.
     unit: String,
     year: i32,
@@ -695,11 +695,15 @@ impl Q {
             );
         }
         let Some(t) = &self.target else { return body };
-        let values: Vec<String> = self.values.iter().map(|(_, a)| format!("r.{a}")).collect();
+        let mut values: Vec<String> = self.values.iter().map(|(_, a)| format!("r.{a}")).collect();
+        values.extend(
+            t.columns
+                .iter()
+                .map(|c| format!("ct.{c} AS {}", target_name(c, t.columns.len()))),
+        );
         format!(
-            "WITH r AS ({body}) SELECT {}, ct.{} AS chi_tieu FROM r CROSS JOIN chi_tieu ct JOIN don_vi u ON u.id = ct.don_vi_id WHERE u.ma = {} AND ct.nam_thong_ke = {}",
+            "WITH r AS ({body}) SELECT {} FROM r CROSS JOIN chi_tieu ct JOIN don_vi u ON u.id = ct.don_vi_id WHERE u.ma = {} AND ct.nam_thong_ke = {}",
             values.join(", "),
-            t.column,
             lit(&t.unit),
             t.year
         )
@@ -764,6 +768,29 @@ struct Cols {
 /// [`PlanError`] when the plan combines names that do not fit (the model is constrained not to,
 /// but the plan may also come from elsewhere).
 pub fn compile(plan: &Plan, cx: &Context<'_>) -> Result<Compiled, PlanError> {
+    // "Đơn vị mình có đạt chỉ tiêu không?": for one unit, the rate beside its target answers
+    // it; the list of provinces that met theirs does not.
+    let one_unit = cx.linked.office.is_some()
+        || cx.linked.provinces.len() == 1
+        || cx.scope.province().is_some();
+    if matches!(plan.metric, "dat_chi_tieu" | "chua_dat_chi_tieu") && one_unit && plan.by == "khong"
+    {
+        let linked = Linked {
+            wants_target: true,
+            ..cx.linked.clone()
+        };
+        let rate = Plan {
+            metric: "ty_le_xong_viec",
+            ..plan.clone()
+        };
+        return compile(
+            &rate,
+            &Context {
+                linked: &linked,
+                ..*cx
+            },
+        );
+    }
     let compiled = compile_any(plan, cx)?;
     Ok(if cx.linked.in_millions {
         in_millions(compiled)
@@ -1559,16 +1586,22 @@ fn apply_metric(
         "ty_le_xong_viec" | "ty_le_xong_tien" => {
             let (s, d, y) = year_bounds(period, cx.as_of);
             q.wheres.extend(k2_where(&s, &d));
-            if metric.key == "ty_le_xong_viec" {
+            // "cả về việc lẫn về tiền": both rates over the same rows.
+            let both = cx.linked.both_rates;
+            let mut columns = Vec::new();
+            if metric.key == "ty_le_xong_viec" || both {
                 q.values.push((k4(&s, &d), "ty_le_viec".into()));
-            } else {
+                columns.push("ty_le_viec");
+            }
+            if metric.key == "ty_le_xong_tien" || both {
                 q.values.push((k5(&s, &d), "ty_le_tien".into()));
+                columns.push("ty_le_tien");
                 if plan.by != "khong" {
                     q.having.push("SUM(v.so_tien_phai_thi_hanh) > 0".into());
                 }
             }
             if cx.linked_target() {
-                target_column(q, plan, cx, y, metric.key == "ty_le_xong_viec");
+                target_column(q, plan, cx, y, columns);
             }
             return q.values.first().map(|v| v.1.clone()).unwrap_or_default();
         }
@@ -1716,17 +1749,28 @@ fn list_metric(
     columns.get(1).map_or("id_ban_ghi", |(_, a)| a).to_owned()
 }
 
+/// The column name of a target: `chi_tieu` alone, `chi_tieu_viec` / `chi_tieu_tien` side by side.
+fn target_name(column: &str, of: usize) -> String {
+    if of == 1 {
+        "chi_tieu".into()
+    } else {
+        column.replace("ty_le", "chi_tieu")
+    }
+}
+
 /// Adds the target (`chi_tieu`) of the unit the rate is about, as a second value column: the
 /// unit's row for one value, each province's own row (`cap = 'tinh'`) by province.
-fn target_column(q: &mut Q, plan: &Plan, cx: &Context<'_>, y: i32, by_cases: bool) {
-    let col = if by_cases { "ty_le_viec" } else { "ty_le_tien" };
+fn target_column(q: &mut Q, plan: &Plan, cx: &Context<'_>, y: i32, columns: Vec<&'static str>) {
     if plan.by == "tinh" {
         q.join("JOIN don_vi ut ON ut.ma_tinh = v.ma_tinh AND ut.cap = 'tinh'".into());
         q.join(format!(
             "JOIN chi_tieu ct ON ct.don_vi_id = ut.id AND ct.nam_thong_ke = {y}"
         ));
-        q.group.push(format!("ct.{col}"));
-        q.values.push((format!("ct.{col}"), "chi_tieu".into()));
+        for col in &columns {
+            q.group.push(format!("ct.{col}"));
+            q.values
+                .push((format!("ct.{col}"), target_name(col, columns.len())));
+        }
         return;
     }
     if plan.by != "khong" {
@@ -1743,7 +1787,7 @@ fn target_column(q: &mut Q, plan: &Plan, cx: &Context<'_>, y: i32, by_cases: boo
         (None, None, None) => "CUC".into(),
     };
     q.target = Some(Target {
-        column: col,
+        columns,
         unit,
         year: y,
     });
