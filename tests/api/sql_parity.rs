@@ -306,6 +306,7 @@ async fn every_catalog_condition_compiles_and_agrees_on_polars_and_sqlite() {
                         before: false,
                         share: true,
                         explicit: true,
+                        until: 1,
                     }),
                     ..linked.clone()
                 };
@@ -386,6 +387,7 @@ async fn every_catalog_condition_compiles_and_agrees_on_polars_and_sqlite() {
                 before: false,
                 share: true,
                 explicit: false,
+                until: 1,
             }),
             set_spans: vec![(set.key, 2, 1)],
             ..Linked::default()
