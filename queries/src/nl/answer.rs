@@ -110,7 +110,17 @@ pub fn sentence(
     };
     let at = reading.place.map(|p| format!(" ở {p}")).unwrap_or_default();
     let when = reading.period.map(|p| format!(", {p}")).unwrap_or_default();
-    let head = format!("{}{set}{with}{at}{when}", capitalise(m.label));
+    // Staff are counted in service unless the question names another status.
+    let label = if reading
+        .conditions
+        .iter()
+        .any(|c| c.contains("không còn công tác"))
+    {
+        m.label.replace(" đang công tác", "")
+    } else {
+        m.label.to_owned()
+    };
+    let head = format!("{}{set}{with}{at}{when}", capitalise(&label));
     let unit = match m.unit {
         "" => String::new(),
         "tỷ đồng" if reading.value_column.starts_with("trieu_dong") => " triệu đồng".into(),

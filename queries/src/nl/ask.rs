@@ -505,6 +505,15 @@ fn answer_query(
         if route == Route::SqlOnly {
             return cannot_answer(&sql_error.map(|e| e.to_string()).unwrap_or_default());
         }
+        // No word of the question names a figure the data holds, and no query answered it:
+        // a plan would only guess ("tai nạn giao thông" answered with a count of cases).
+        if let Some(SqlFailure::Sql(e)) = &sql_error {
+            return cannot_answer(e);
+        }
+        return Answer::refuse(
+            "cannot_answer",
+            "Câu hỏi không nêu số liệu nào có trong dữ liệu thi hành án dân sự của IOC (việc thi hành án, đương sự, quyết định, biện pháp, biên lai, đơn thư, nhiệm vụ, chỉ tiêu, cán bộ, đơn vị), nên hệ thống không trả lời để khỏi đưa ra con số của một câu hỏi khác. Hãy nêu chỉ số cần xem, ví dụ \"số việc chưa có điều kiện của Hà Nội\".".into(),
+        );
     }
     let mut turn = prompt::question(&q.text.nfc, q.linked, &grammar);
     // What the user reads if nothing answers; the repair prompt gets the detail.
@@ -887,6 +896,28 @@ mod tests {
         );
         assert_eq!(a.kind, "refuse");
         assert!(a.answer.contains("chưa được nạp"), "{}", a.answer);
+    }
+
+    #[test]
+    fn a_question_naming_no_figure_of_the_data_is_declined_not_guessed() {
+        struct Never;
+        impl Runner for Never {
+            fn run(&self, sql: &str, _: usize) -> Result<(String, ResultTable), RunError> {
+                panic!("a question naming no figure must not run a guessed plan: {sql}")
+            }
+        }
+        let a = ask(
+            "Tháng trước Hà Nội xảy ra bao nhiêu vụ tai nạn giao thông?",
+            None,
+            &Scope::National,
+            as_of(),
+            Route::PlanThenSql,
+            &mut RulesFiller,
+            &Never,
+            &mut |_| {},
+        );
+        assert_eq!(a.kind, "refuse", "{}", a.answer);
+        assert!(a.answer.contains("không nêu số liệu"), "{}", a.answer);
     }
 
     /// A model that writes the given SQL texts in turn, recording the turns it was given.

@@ -169,12 +169,6 @@ pub const VOCAB: &[Vocab] = &[
         &[],
         "không còn công tác (nghỉ hưu, chuyển công tác)",
     ),
-    v(
-        &[("can_bo", "{a}.dang_cong_tac = 1")],
-        &["dang cong tac", "con cong tac"],
-        &[],
-        "đang công tác",
-    ),
     // can_bo.chuc_vu
     v(
         &[("can_bo", "{a}.chuc_vu IN ('lanh_dao_bo','cuc_truong','pho_cuc_truong','truong_tha_tinh','pho_truong_tha_tinh','truong_phong','pho_truong_phong')")],
