@@ -69,6 +69,24 @@ pub fn gaps(text: &Text, linked: &Linked, plan: &Plan, compiled: &Compiled) -> V
     if text.has_any(SHARE) && m.unit != "%" && compiled.described.is_empty() && !grouped {
         out.push("tỷ lệ phần trăm".into());
     }
+    // "chiếm bao nhiêu phần trăm" of each group, answered with each group's count.
+    if grouped
+        && text.has_any(&["chiem", "phan tram"])
+        && is_plain_figure(m.key)
+        && compiled.described.is_empty()
+    {
+        out.push("tỷ lệ phần trăm của từng nhóm".into());
+    }
+    // "bình quân 1 biên lai", "trung bình mỗi việc": an average asked, a total given.
+    if text.has_any(&["binh quan", "trung binh"]) && is_plain_figure(m.key) {
+        out.push("giá trị bình quân (kế hoạch chỉ tính tổng)".into());
+    }
+    // "tính theo dân số", "trên 10.000 dân": a figure per inhabitant.
+    if text.has_any(&["dan so", "nghin dan", "10000 dan", "10 000 dan", "van dan"])
+        && !compiled.sql.contains("dan_so")
+    {
+        out.push("số liệu tính theo dân số".into());
+    }
     if text.has_any(LIST) && !grouped && is_plain_figure(m.key) {
         out.push("danh sách (câu hỏi hỏi danh sách, kế hoạch chỉ đếm)".into());
     }
@@ -143,6 +161,31 @@ mod tests {
         )
         .unwrap();
         gaps(&text, &linked, &plan, &compiled)
+    }
+
+    #[test]
+    fn a_share_an_average_or_a_per_capita_figure_is_not_a_count() {
+        assert!(!gaps_of(
+            "ở từng vùng thì việc có điều kiện chiếm bao nhiêu phần trăm tổng số việc",
+            "so_viec",
+            "tat_ca",
+            "vung"
+        )
+        .is_empty());
+        assert!(!gaps_of(
+            "bình quân 1 biên lai hợp lệ thu bao nhiêu triệu đồng",
+            "tien_bien_lai",
+            "tat_ca",
+            "khong"
+        )
+        .is_empty());
+        assert!(!gaps_of(
+            "tỉnh nào thụ lý mới nhiều việc nhất tính theo dân số",
+            "so_viec",
+            "tat_ca",
+            "tinh"
+        )
+        .is_empty());
     }
 
     #[test]
