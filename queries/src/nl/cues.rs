@@ -875,30 +875,21 @@ pub fn dims(text: &Text, linked: &Linked) -> Vec<&'static str> {
         .collect();
     // Several values of one attribute named together ("qua mã QR và qua VNeID", "miền Bắc,
     // Trung và Nam") ask for one figure per value.
-    for (many, dim) in [
-        (linked.mien.len(), "mien"),
-        (linked.vung.len(), "vung"),
-        (linked.values_of("don_thu", "kenh"), "kenh"),
-        (linked.values_of("bien_lai", "kenh_gui"), "kenh_gui"),
-        (linked.values_of("don_thu", "loai"), "loai_don"),
-        (linked.values_of("viec_thi_hanh", "loai_an"), "loai_an"),
-        (
-            linked.values_of("bien_phap_cuong_che", "loai"),
-            "loai_bien_phap",
-        ),
-        (linked.values_of("quyet_dinh", "loai"), "loai_quyet_dinh"),
-        (linked.values_of("viec_thi_hanh", "hinh_thuc"), "hinh_thuc"),
-        (
-            linked.values_of("nhiem_vu", "loai_hanh_dong"),
-            "loai_hanh_dong",
-        ),
-        (
-            linked.values_of("bien_phap_cuong_che", "nhom"),
-            "nhom_bien_phap",
-        ),
-        (linked.provinces.len(), "tinh"),
+    for dim in [
+        "mien",
+        "vung",
+        "kenh",
+        "kenh_gui",
+        "loai_don",
+        "loai_an",
+        "loai_bien_phap",
+        "loai_quyet_dinh",
+        "hinh_thuc",
+        "loai_hanh_dong",
+        "nhom_bien_phap",
+        "tinh",
     ] {
-        if many > 1 {
+        if several_values(dim, linked) {
             out.retain(|d| *d != dim);
             out.insert(0, dim);
         }
