@@ -99,6 +99,18 @@ pub struct Alert {
     pub raised_at_us: i64,
 }
 
+/// `event: status` of `/api/live`: whether the server's figures follow the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedStatus {
+    /// The server has not been able to read its change log for a while: the figures shown
+    /// may be out of date.
+    pub stale: bool,
+    /// Since when it fails (ISO 8601, Vietnam time), while it does.
+    pub since: Option<String>,
+    /// The version (change-log position) the server's figures have applied.
+    pub applied: u64,
+}
+
 /// The kinds of [`Alert`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

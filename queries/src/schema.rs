@@ -189,8 +189,9 @@ const LICH_COLUMNS: &[Column] = &[
     c("nam_thong_ke", Int),
 ];
 
-/// A table of the canonical schema.
+/// A table of the canonical schema; serialised by its SQL name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Table {
     Tinh,
     DonVi,
@@ -315,6 +316,11 @@ mod tests {
     fn names_round_trip_and_are_unique() {
         for t in Table::ALL {
             assert_eq!(Table::from_name(t.name()), Some(t));
+            assert_eq!(
+                serde_json::to_value(t).ok(),
+                Some(serde_json::Value::from(t.name())),
+                "serialised by its SQL name"
+            );
             let mut cols: Vec<_> = t.column_names().collect();
             let len = cols.len();
             cols.sort_unstable();

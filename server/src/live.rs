@@ -3,8 +3,10 @@
 //!
 //! # Event format
 //!
-//! Two event types. Every `kpi` event carries `id: <version>` (the browser sends it back as
-//! `Last-Event-ID` when it reconnects); `alert` events carry no id.
+//! Every `kpi` event carries `id: <version>-<instance>` (the browser sends it back as
+//! `Last-Event-ID` when it reconnects): the version is the change-log position the figures
+//! have applied (it grows across restarts and means the same on every instance), the instance
+//! names the process that computed them. Other events carry no id.
 //!
 //! - `event: kpi`, data `{"kind":"snapshot", …}`: the whole scoped view —
 //!   `version`, `as_of` (`YYYY-MM-DD`), `compute_ms`, `national` (a `KpiRow`), `provinces`
@@ -12,8 +14,8 @@
 //!   the caller's province; only the caller's own office for an office or officer scope; empty
 //!   for the national scope), `overdue` (`[["QH01", n], …]`: national totals, or the
 //!   province's), `alerts` (the most recent alerts in scope, oldest first, at most 50).
-//! - `event: kpi`, data `{"kind":"delta", "base": <version − 1>, …}`: what changed since
-//!   version `base`, with the same fields: `national` only when it changed (else absent),
+//! - `event: kpi`, data `{"kind":"delta", "base": <the previous version>, …}`: what changed
+//!   since version `base`, with the same fields: `national` only when it changed (else absent),
 //!   `provinces` / `offices` only the rows that changed (replace by `key`), `overdue` only when
 //!   a count changed (else absent), `alerts` the alerts this version raised. A client applies a
 //!   delta only on top of version `base`; the stream never sends one otherwise.
@@ -25,10 +27,16 @@
 //!   `progress`, `overdue`): a task was assigned or updated (`crate::tasks`), sent at once to
 //!   the streams whose scope covers its unit; no id, not replayed. Replace by `id`.
 //!
-//! On connect: a snapshot of the latest version. `Last-Event-ID: v` equal to the latest
-//! version sends nothing until the next one; an older `v` still kept (the last 32 versions,
-//! every one computed incrementally) replays the deltas after `v`, without gaps; anything else
-//! (unknown, too old, after a full reload) gets a snapshot. Heartbeats every 15 s.
+//! - `event: status`, data `{"stale": bool, "since": time or null, "applied": version}`: sent
+//!   when the server's figures stop (or resume) following the store — it cannot read the
+//!   change log (database unreachable) — and at connect while they are stale. Screens show a
+//!   "figures may be out of date" banner while `stale`.
+//!
+//! On connect: a snapshot of the latest version. A `Last-Event-ID` of this process equal to
+//! the latest version sends nothing until the next one; an older one still kept (the last 32
+//! versions, every one computed incrementally) replays the deltas after it, without gaps;
+//! anything else — another process's or replica's id, one from before a restart, unknown, too
+//! old, after a full reload — gets a snapshot at once. Heartbeats every 15 s.
 //!
 //! Slow clients: each stream has its own bounded buffer ([`CLIENT_BUFFER`] events) and reads
 //! versions from a bounded broadcast ([`crate::projection::STREAM_BUFFER`]); a client that
@@ -41,7 +49,7 @@
 //! `province:<ma_tinh>`) only within what the session may see (403 otherwise; see
 //! `crate::auth::live_scope`). Everything else reads the [`Scope`] only.
 
-use crate::projection::{Projection, Published};
+use crate::projection::{FeedHealth, Projection, Published};
 use app::wire::Alert;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -238,11 +246,31 @@ fn json<T: Serialize>(value: &T) -> String {
     })
 }
 
+/// The SSE id of a version: `<version>-<instance in hex>`.
+pub fn event_id(p: &Published) -> String {
+    format!("{}-{:x}", p.version, p.instance)
+}
+
+/// The version a `Last-Event-ID` names, when this process published it (`instance`).
+pub fn own_version(last_event_id: &str, instance: u64) -> Option<u64> {
+    let (version, from) = last_event_id.trim().split_once('-')?;
+    (u64::from_str_radix(from, 16).ok()? == instance)
+        .then(|| version.parse().ok())
+        .flatten()
+}
+
 fn kpi_event(p: &Published, text: &str) -> Event {
+    Event::default().event("kpi").id(event_id(p)).data(text)
+}
+
+fn status_event(health: &FeedHealth, applied: u64) -> Event {
     Event::default()
-        .event("kpi")
-        .id(p.version.to_string())
-        .data(text)
+        .event("status")
+        .data(json(&app::wire::FeedStatus {
+            stale: health.stale,
+            since: health.failing.as_ref().map(|(since, _)| since.clone()),
+            applied,
+        }))
 }
 
 fn alert_event(p: &Published, alert: &Alert) -> Event {
@@ -266,7 +294,7 @@ fn snapshot_events(p: &Published, scope: &Scope, after: Option<u64>) -> Vec<Even
     out
 }
 
-/// The events of version `after` for a client at `before` (= `after.version − 1`).
+/// The events of version `after` for a client at `before` (= `after.base`).
 fn delta_events(before: &Published, after: &Published, scope: &Scope) -> Vec<Event> {
     let mut out: Vec<Event> = after
         .alerts
@@ -292,10 +320,10 @@ pub async fn stream(
         Ok(s) => s,
         Err(refusal) => return refusal.into_response(),
     };
-    let resume_from: Option<u64> = headers
+    let resume_from: Option<String> = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok());
+        .map(str::to_owned);
     let (tx, rx) = mpsc::channel::<Event>(CLIENT_BUFFER);
     tokio::spawn(feed_client(
         state.projection.clone(),
@@ -334,13 +362,15 @@ async fn feed_client(
     projection: Projection,
     mut tasks: broadcast::Receiver<Arc<crate::tasks::TaskEvent>>,
     scope: Scope,
-    resume_from: Option<u64>,
+    resume_from: Option<String>,
     tx: mpsc::Sender<Event>,
     shutdown: CancellationToken,
 ) {
+    let mut health = projection.health();
     let (mut versions, latest) = projection.stream();
     let mut last: Arc<Published> = latest.clone();
-    let first = match resume_from {
+    let resume_from = resume_from.and_then(|id| own_version(&id, latest.instance));
+    let mut first = match resume_from {
         Some(v) if v == latest.version => Vec::new(),
         Some(v) => match projection.since(v) {
             Some(chain) if chain.len() > 1 => {
@@ -357,6 +387,10 @@ async fn feed_client(
         },
         None => snapshot_events(&latest, &scope, None),
     };
+    let mut stale = health.borrow_and_update().stale;
+    if stale {
+        first.insert(0, status_event(&health.borrow(), latest.version));
+    }
     if !send_all(&tx, first, &shutdown).await {
         return;
     }
@@ -369,13 +403,25 @@ async fn feed_client(
                 }
                 continue;
             }
+            changed = health.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let now = health.borrow_and_update().clone();
+                if now.stale != stale {
+                    stale = now.stale;
+                    let event = status_event(&now, projection.latest().version);
+                    if !send_all(&tx, vec![event], &shutdown).await {
+                        return;
+                    }
+                }
+                continue;
+            }
             msg = versions.recv() => msg,
         };
         let (events, next) = match msg {
             Ok(p) if p.version <= last.version => continue,
-            Ok(p) if p.version == last.version + 1 && p.incremental => {
-                (delta_events(&last, &p, &scope), p)
-            }
+            Ok(p) if p.base == Some(last.version) => (delta_events(&last, &p, &scope), p),
             Ok(p) => (snapshot_events(&p, &scope, Some(last.version)), p),
             Err(broadcast::error::RecvError::Lagged(_)) => {
                 let p = projection.latest();
@@ -446,6 +492,19 @@ mod tests {
     }
 
     #[test]
+    fn only_this_process_ids_resume() {
+        assert_eq!(own_version("42-ff", 0xff), Some(42));
+        assert_eq!(own_version(" 42-ff ", 0xff), Some(42));
+        assert_eq!(own_version("42-fe", 0xff), None, "another process");
+        assert_eq!(
+            own_version("42", 0xff),
+            None,
+            "an id from before versions had instances"
+        );
+        assert_eq!(own_version("x-ff", 0xff), None);
+    }
+
+    #[test]
     fn alerts_follow_the_scope() {
         let hn = Scope::Province {
             ma_tinh: "01".into(),
@@ -483,7 +542,10 @@ mod tests {
                 if field("event") != Some("kpi") {
                     continue;
                 }
-                let id = field("id").and_then(|v| v.parse().ok()).expect("kpi id");
+                let id = field("id")
+                    .and_then(|v| v.split_once('-'))
+                    .and_then(|(v, _)| v.parse().ok())
+                    .expect("kpi id <version>-<instance>");
                 let data: serde_json::Value =
                     serde_json::from_str(field("data").expect("data")).expect("json");
                 seen.push((id, data["kind"].as_str().unwrap_or_default().to_owned()));
@@ -528,10 +590,15 @@ mod tests {
         let last =
             1 + u64::try_from(CLIENT_BUFFER + crate::projection::STREAM_BUFFER + 8).expect("small");
         let fast = tokio::spawn(kpi_events(client(), last));
-        for version in 2..=last {
-            let mut changes = crate::feed::ChangeSet::default();
-            changes.touch(queries::schema::Table::ViecThiHanh, 1);
-            feed.publish(changes);
+        assert_eq!(
+            projection.latest().version,
+            0,
+            "a seeded store has logged nothing"
+        );
+        for version in 1..=last {
+            let changes = crate::feed::ChangeSet::of(queries::schema::Table::ViecThiHanh, 1);
+            crate::feed::append(&store, &changes).await.expect("log");
+            feed.wake();
             while projection.latest().version < version {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
@@ -540,7 +607,7 @@ mod tests {
         let ids: Vec<u64> = fast.iter().map(|(v, _)| *v).collect();
         assert_eq!(
             ids,
-            (1..=last).collect::<Vec<_>>(),
+            (0..=last).collect::<Vec<_>>(),
             "the reading client got every version in order while the other one stalled"
         );
         assert!(

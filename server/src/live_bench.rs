@@ -85,7 +85,8 @@ async fn client(
             return Ok(());
         }
         if let Some(id) = line.strip_prefix("id:") {
-            if let Ok(version) = id.trim().parse::<u64>() {
+            let version = id.trim().split_once('-').map_or(id.trim(), |(v, _)| v);
+            if let Ok(version) = version.parse::<u64>() {
                 if out.send((index, version, Instant::now())).is_err() {
                     return Ok(());
                 }

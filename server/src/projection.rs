@@ -1,14 +1,27 @@
 //! The live analytical projection: every canonical table in Polars (`queries::frames`), kept
-//! current from the change feed in micro-batches by the incremental KPI engine
+//! current from the change log in micro-batches by the incremental KPI engine
 //! (`queries::engine`), and each new KPI snapshot with its alerts published as a version.
 //!
-//! Flow: startup loads every table from the store and computes the first snapshot (version 1);
-//! the updater collects change sets until the feed is quiet for [`SETTLE`] (at most
-//! [`BATCH_WINDOW`]), re-reads those rows from the
-//! store (the store is the truth, the feed only carries keys), hands them to the engine (which
-//! upserts them and updates its cached facts from the changed rows only), and publishes the
-//! result. A consumer that lagged on the feed, or a failed update, triggers a full reload
-//! instead of a partial history. Polars work runs on blocking threads.
+//! Flow: startup notes the change log's head position, then loads every table from the store
+//! and computes the first snapshot. The updater wakes on [`Feed::wake`] (a local commit, or a
+//! PostgreSQL notification from another instance) or every [`POLL`] in any case, waits until
+//! the wake-ups are quiet for [`SETTLE`] (at most [`BATCH_WINDOW`]), reads the change sets
+//! logged after the position it applied (`crate::feed::read_after`), re-reads those rows from
+//! the store (the store is the truth, the log only carries keys), hands them to the engine
+//! (which upserts them and updates its cached facts from the changed rows only), and publishes
+//! the result. Nothing can be skipped: a missed wake-up is caught by the poll, and positions
+//! the log pruned before they were read (a gap) trigger a full reload. A failed read is
+//! retried from the same position; a failed computation reloads every table. Polars work runs
+//! on blocking threads.
+//!
+//! Versions: a version is the log position it has applied, so version numbers grow across
+//! restarts and mean the same place in the history on every instance; a version is published
+//! only when the position advances. [`Published::instance`], random per process, tells this
+//! process's versions from another's (the live stream resumes by deltas only within one
+//! process: another process may have read a row at a later state than this one).
+//!
+//! Health: [`Projection::health`] says whether the updater can read the log and how far it
+//! has applied; the live streams and `/api/health` report it.
 //!
 //! Publication: the latest version on a `watch` channel ([`Projection::latest`]), every version
 //! on a bounded `broadcast` channel for the live streams ([`Projection::stream`]; a stream
@@ -16,7 +29,7 @@
 //! the last [`HISTORY`] versions kept for `Last-Event-ID` resumption ([`Projection::since`]).
 //! Each version carries the alerts it raised and the [`RECENT_ALERTS`] most recent ones.
 
-use crate::feed::{ChangeSet, Feed};
+use crate::feed::{self, ChangeSet, Feed, Position};
 use crate::store::{self, Store};
 use app::wire::{Alert, AlertKind};
 use chrono::NaiveDate;
@@ -33,6 +46,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
+/// The updater reads the log at least this often, woken or not.
+pub const POLL: Duration = Duration::from_secs(1);
+/// Change sets read from the log per update at most (a long backlog is applied in steps).
+pub const BATCH_LIMIT: i64 = 5_000;
+/// The updater is stale when it has failed to read and apply the log for this long.
+pub const STALE_AFTER: Duration = Duration::from_secs(3);
+/// The log is pruned about this often (by every instance; pruning is idempotent).
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
 /// Longest time a committed change waits before it is applied.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(250);
 /// A batch closes when the feed has been quiet this long (or at [`BATCH_WINDOW`]).
@@ -64,14 +85,17 @@ pub enum Error {
 /// One published state of the KPIs.
 #[derive(Debug)]
 pub struct Published {
-    /// Increases by one with every publication.
+    /// The change-log position applied: grows with every publication, across restarts too.
     pub version: u64,
+    /// A random id of the process that published it: versions of another process (or from
+    /// before a restart) carry another.
+    pub instance: u64,
+    /// The version this one was computed from incrementally; `None` after a (re)load.
+    pub base: Option<u64>,
     /// `None` while the store holds no data.
     pub kpi: Option<KpiSnapshot>,
     /// Time of the update that produced it (re-read rows excluded).
     pub compute_ms: f64,
-    /// Whether it was computed incrementally from the version before (else from scratch).
-    pub incremental: bool,
     /// The alerts this version raised, oldest first.
     pub alerts: Vec<Alert>,
     /// The most recent alerts up to this version, oldest first (at most [`RECENT_ALERTS`]).
@@ -82,12 +106,13 @@ pub struct Published {
 }
 
 impl Published {
-    fn new(version: u64, kpi: Option<KpiSnapshot>, compute_ms: f64) -> Published {
+    fn new(version: u64, instance: u64, kpi: Option<KpiSnapshot>, compute_ms: f64) -> Published {
         Published {
             version,
+            instance,
+            base: None,
             kpi,
             compute_ms,
-            incremental: false,
             alerts: Vec::new(),
             recent_alerts: Arc::new(VecDeque::new()),
             cache: Mutex::new(HashMap::new()),
@@ -114,6 +139,15 @@ struct Inner {
     engine: Option<KpiEngine>,
 }
 
+/// Whether the projection keeps up with the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedHealth {
+    /// Set while reading or applying the log fails: since when (UTC, RFC 3339) and why.
+    pub failing: Option<(String, String)>,
+    /// Whether it has failed for [`STALE_AFTER`] or longer: the figures may be out of date.
+    pub stale: bool,
+}
+
 /// Handle to the projection; clone it freely.
 #[derive(Clone)]
 pub struct Projection {
@@ -121,6 +155,7 @@ pub struct Projection {
     published: watch::Sender<Arc<Published>>,
     stream: broadcast::Sender<Arc<Published>>,
     history: Arc<Mutex<VecDeque<Arc<Published>>>>,
+    health: watch::Sender<FeedHealth>,
     as_of: Option<NaiveDate>,
 }
 
@@ -169,6 +204,9 @@ impl Projection {
     /// A store read or a KPI computation failure.
     pub async fn load_with(store: &Store, config: AlertConfig) -> Result<Projection, Error> {
         let started = Instant::now();
+        let instance = feed::random_id();
+        // The head first: rows committed during the load are re-read after it, never missed.
+        let head = feed::head(store).await.map_err(store::Error::from)?;
         let (mut frames, as_of) = load_frames(store).await?;
         let loaded_s = started.elapsed().as_secs_f64();
         let (inner, first) = tokio::task::spawn_blocking(move || -> Result<_, Error> {
@@ -181,7 +219,9 @@ impl Projection {
                 }
                 None => (None, None),
             };
-            let first = Published::new(1, kpi, started.elapsed().as_secs_f64() * 1e3);
+            let version = u64::try_from(head).unwrap_or(0);
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+            let first = Published::new(version, instance, kpi, elapsed_ms);
             Ok((Inner { frames, engine }, first))
         })
         .await
@@ -198,8 +238,18 @@ impl Projection {
             published,
             stream: broadcast::channel(STREAM_BUFFER).0,
             history: Arc::new(Mutex::new(VecDeque::from([first]))),
+            health: watch::channel(FeedHealth {
+                failing: None,
+                stale: false,
+            })
+            .0,
             as_of,
         })
+    }
+
+    /// Whether the updater keeps up with the change log, now and whenever that changes.
+    pub fn health(&self) -> watch::Receiver<FeedHealth> {
+        self.health.subscribe()
     }
 
     /// The latest snapshot and every later one (only the newest is kept).
@@ -238,7 +288,10 @@ impl Projection {
         let history = self.history.lock().ok()?;
         let pos = history.iter().position(|p| p.version == version)?;
         let chain: Vec<Arc<Published>> = history.iter().skip(pos).cloned().collect();
-        chain.iter().skip(1).all(|p| p.incremental).then_some(chain)
+        chain
+            .windows(2)
+            .all(|w| w[1].base == Some(w[0].version))
+            .then_some(chain)
     }
 
     fn publish(&self, next: Published) {
@@ -253,7 +306,7 @@ impl Projection {
         // No live stream is not an error.
         let _ = self.stream.send(next);
     }
-    /// Applies the change feed until `token` is cancelled.
+    /// Applies the change log until `token` is cancelled (see the module doc).
     pub fn spawn_updater(
         &self,
         store: Store,
@@ -261,47 +314,102 @@ impl Projection {
         token: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
-        let mut rx = feed.subscribe();
+        let feed = feed.clone();
         tokio::spawn(async move {
-            // Set when an update failed: its rows are not re-sent, so the next update reloads.
-            let mut failed = false;
+            // Set when a computation failed: the frames may be half-updated, so the next
+            // update reloads every table.
+            let mut reload = false;
+            let mut failing_since: Option<(Instant, String)> = None;
+            let mut pruned_at = Instant::now();
             loop {
-                let first = tokio::select! {
+                tokio::select! {
                     () = token.cancelled() => return,
-                    msg = rx.recv() => msg,
-                };
-                let mut batch = ChangeSet::default();
-                let mut reload = failed;
-                match first {
-                    Ok(cs) => merge(&mut batch, &cs),
-                    Err(broadcast::error::RecvError::Lagged(_)) => reload = true,
-                    Err(broadcast::error::RecvError::Closed) => return,
+                    () = feed.woken() => settle(&feed).await,
+                    () = tokio::time::sleep(POLL) => {}
                 }
-                // Collect what else arrives until the feed is quiet for SETTLE, at most for
-                // the window; changes that come while the update runs form the next batch.
-                let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
                 loop {
-                    let until = deadline.min(tokio::time::Instant::now() + SETTLE);
-                    match tokio::time::timeout_at(until, rx.recv()).await {
-                        Ok(Ok(cs)) => merge(&mut batch, &cs),
-                        Ok(Err(broadcast::error::RecvError::Lagged(_))) => reload = true,
-                        Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => break,
+                    match this.catch_up(&store, reload).await {
+                        Ok(more) => {
+                            reload = false;
+                            if failing_since.take().is_some() {
+                                tracing::info!("projection reads the change log again");
+                            }
+                            this.report(None);
+                            if !more {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            reload = matches!(e, Error::Queries(_) | Error::Join);
+                            if failing_since.is_none() {
+                                tracing::error!(error = %e, reload, "projection update failed; retrying");
+                                failing_since = Some((Instant::now(), now_iso()));
+                            }
+                            if let Some((since, at)) = &failing_since {
+                                this.report(Some((since.elapsed(), at.clone(), e.to_string())));
+                            }
+                            break;
+                        }
                     }
                 }
-                failed = match this.apply(&store, &batch, reload).await {
-                    Ok(()) => false,
-                    Err(e) => {
-                        tracing::error!(error = %e, "projection update failed; the next update reloads every table");
-                        true
+                if pruned_at.elapsed() >= PRUNE_EVERY {
+                    pruned_at = Instant::now();
+                    if let Err(e) = feed::prune(&store).await {
+                        tracing::warn!(error = %e, "pruning the change log");
                     }
-                };
+                }
             }
         })
     }
 
-    /// Re-reads the changed rows (or everything after a lag), updates the KPIs and publishes
-    /// the next version.
-    async fn apply(&self, store: &Store, batch: &ChangeSet, reload: bool) -> Result<(), Error> {
+    /// Publishes the updater's health when it changes.
+    fn report(&self, failure: Option<(Duration, String, String)>) {
+        let next = match failure {
+            None => FeedHealth {
+                failing: None,
+                stale: false,
+            },
+            Some((elapsed, since, why)) => FeedHealth {
+                stale: elapsed >= STALE_AFTER,
+                failing: Some((since, why)),
+            },
+        };
+        self.health.send_if_modified(|h| {
+            let changed = *h != next;
+            *h = next;
+            changed
+        });
+    }
+
+    /// Reads the log after the latest version and applies it; `true` when more is waiting.
+    async fn catch_up(&self, store: &Store, reload: bool) -> Result<bool, Error> {
+        let from = i64::try_from(self.latest().version).unwrap_or(i64::MAX);
+        let since = feed::read_after(store, from, BATCH_LIMIT)
+            .await
+            .map_err(store::Error::from)?;
+        if since.to == from {
+            return Ok(false);
+        }
+        if since.gap {
+            tracing::warn!(
+                from,
+                to = since.to,
+                "the change log was pruned past this instance's position; reloading"
+            );
+        }
+        self.apply(store, &since.changes, reload || since.gap, since.to)
+            .await?;
+        Ok(since.to - from >= BATCH_LIMIT)
+    }
+
+    /// Re-reads the changed rows (or everything), updates the KPIs and publishes version `to`.
+    async fn apply(
+        &self,
+        store: &Store,
+        batch: &ChangeSet,
+        reload: bool,
+        to: Position,
+    ) -> Result<(), Error> {
         let mut updates = Vec::new();
         for table in Table::ALL {
             if reload {
@@ -355,7 +463,7 @@ impl Projection {
             .await
             .map_err(|_| Error::Join)??;
         let previous = self.latest();
-        let version = previous.version + 1;
+        let version = u64::try_from(to).unwrap_or(previous.version);
         let alerts: Vec<Alert> = raised.into_iter().map(|a| wire_alert(a, version)).collect();
         let mut recent = (*previous.recent_alerts).clone();
         recent.extend(alerts.iter().cloned());
@@ -371,10 +479,10 @@ impl Projection {
             "KPI version"
         );
         self.publish(Published {
-            incremental,
+            base: incremental.then_some(previous.version),
             alerts,
             recent_alerts: Arc::new(recent),
-            ..Published::new(version, kpi, compute_ms)
+            ..Published::new(version, previous.instance, kpi, compute_ms)
         });
         Ok(())
     }
@@ -398,10 +506,16 @@ pub async fn load_frames(store: &Store) -> Result<(Frames, Option<NaiveDate>), E
     Ok((frames, as_of))
 }
 
-fn merge(into: &mut ChangeSet, from: &ChangeSet) {
-    for rows in &from.rows {
-        for &id in &rows.ids {
-            into.touch(rows.table, id);
+/// Waits until the wake-ups have been quiet for [`SETTLE`], at most [`BATCH_WINDOW`]: a burst
+/// of commits becomes one update.
+async fn settle(feed: &Feed) {
+    let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+    loop {
+        let until = deadline.min(tokio::time::Instant::now() + SETTLE);
+        if tokio::time::timeout_at(until, feed.woken()).await.is_err()
+            || tokio::time::Instant::now() >= deadline
+        {
+            return;
         }
     }
 }

@@ -368,14 +368,17 @@ pub fn prepare(
     Ok(out)
 }
 
-/// Runs `$body` with `$tx` a transaction on whichever pool `$store` holds; SQLite takes the
-/// write lock up front, PostgreSQL locks `nhiem_vu` so `MAX(id) + 1` ids are safe.
+/// Runs `$body` with `$tx` a transaction on whichever pool `$store` holds. `$body` gives
+/// `(value, ChangeSet)`: the change set goes to the change log in the same transaction, and
+/// the value is the macro's. SQLite takes the write lock up front, PostgreSQL locks `nhiem_vu`
+/// so `MAX(id) + 1` ids are safe.
 macro_rules! in_tx {
     ($store:expr, $tx:ident => $body:expr) => {
         match $store {
             Store::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
+                let (out, changes) = $body;
+                crate::feed::record_sqlite(&mut $tx, &changes).await?;
                 $tx.commit().await?;
                 out
             }
@@ -385,7 +388,8 @@ macro_rules! in_tx {
                 sqlx::query("LOCK TABLE nhiem_vu IN EXCLUSIVE MODE")
                     .execute(&mut *$tx)
                     .await?;
-                let out = $body;
+                let (out, changes) = $body;
+                crate::feed::record_pg(&mut $tx, &changes).await?;
                 $tx.commit().await?;
                 out
             }
@@ -476,7 +480,9 @@ pub async fn create(store: &Store, task: &NewTask) -> Result<i64, TaskError> {
                 }
             }
         }
-        id
+        // `nhiem_vu_viec` has no `id` to re-read by: its frame follows at the next full
+        // reload (no KPI reads it).
+        (id, ChangeSet::of(Table::NhiemVu, id))
     });
     Ok(id)
 }
@@ -715,6 +721,7 @@ pub async fn update(
         .bind(&comment)
         .execute(&mut *tx)
         .await?;
+        ((), ChangeSet::of(Table::NhiemVu, form.id))
     });
     Ok(())
 }
@@ -822,13 +829,10 @@ impl Tasks {
             .ok_or(TaskError::NoData)
     }
 
-    /// Publishes a stored change: the feed (the projection re-reads the rows) and the bus.
+    /// Announces stored changes (already in the change log): wakes the projection and pushes
+    /// each task to the live bus.
     fn publish(&self, rows: &[(TaskRow, i64)]) {
-        let mut changes = ChangeSet::default();
         for (row, unit) in rows {
-            // `nhiem_vu_viec` has no `id` for the projection to re-read by: its frame follows
-            // at the next full reload (no KPI reads it).
-            changes.touch(Table::NhiemVu, row.id);
             let event = TaskEvent {
                 item: TaskItem {
                     id: row.id,
@@ -844,7 +848,7 @@ impl Tasks {
             // No live stream open is not an error.
             let _ = self.bus.send(Arc::new(event));
         }
-        self.feed.publish(changes);
+        self.feed.wake();
     }
 
     /// Confirms a draft: stores one task per unit, audits, publishes.

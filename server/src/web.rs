@@ -8,6 +8,7 @@ use app::error::AppError;
 use app::ssr::{AppState, BoxFuture, DataSource};
 use app::wire::NationalTotals;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -116,12 +117,12 @@ pub async fn run(
             .projection
             .spawn_updater(state.store.clone(), &state.feed, state.shutdown.clone());
     let shutdown = state.shutdown.clone();
-    let relay = match &state.store {
-        Store::Postgres(pool) => {
-            let relay =
-                crate::feed::pg::spawn_relay(pool.clone(), state.feed.clone(), shutdown.clone());
-            Some(relay.await.map_err(std::io::Error::other)?)
-        }
+    let listener_task = match &state.store {
+        Store::Postgres(pool) => Some(crate::feed::pg::spawn_listener(
+            pool.clone(),
+            state.feed.clone(),
+            shutdown.clone(),
+        )),
         Store::Sqlite(_) => None,
     };
     let router = router(state);
@@ -136,8 +137,8 @@ pub async fn run(
     })
     .await?;
     let _ = updater.await;
-    if let Some(relay) = relay {
-        let _ = relay.await;
+    if let Some(task) = listener_task {
+        let _ = task.await;
     }
     Ok(())
 }
@@ -221,8 +222,56 @@ fn make_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     tracing::info_span!("http", method = %req.method(), uri = %req.uri(), matched_path = matched)
 }
 
-async fn health() -> (StatusCode, &'static str) {
-    (StatusCode::OK, "ok")
+/// `GET /api/health`: 200 when the store can be read and written and the KPIs follow the
+/// change log; 503 with `Retry-After` otherwise. The JSON body says which part fails and how
+/// far the projection is behind (`lag`: logged change sets not yet applied).
+async fn health(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    let wait = store::WAIT;
+    let (head, probe) = tokio::join!(
+        tokio::time::timeout(wait, crate::feed::head(&state.store)),
+        tokio::time::timeout(wait, state.store.probe()),
+    );
+    let timed_out = || format!("không trả lời trong {} giây", wait.as_secs());
+    let (head, read) = match head {
+        Ok(Ok(head)) => (Some(head), None),
+        Ok(Err(e)) => (None, Some(e.to_string())),
+        Err(_) => (None, Some(timed_out())),
+    };
+    let write = match probe {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(timed_out()),
+    };
+    let applied = state.projection.latest().version;
+    let feed = state.projection.health().borrow().clone();
+    let lag = head.map(|head| u64::try_from(head).unwrap_or(0).saturating_sub(applied));
+    let ok = read.is_none() && write.is_none() && !feed.stale;
+    let body = serde_json::json!({
+        "status": if ok { "ok" } else { "unavailable" },
+        "store": { "read": read.as_deref().unwrap_or("ok"), "write": write.as_deref().unwrap_or("ok") },
+        "feed": {
+            "applied": applied,
+            "lag": lag,
+            "stale": feed.stale,
+            "failing_since": feed.failing.as_ref().map(|(since, _)| since),
+            "error": feed.failing.as_ref().map(|(_, why)| why),
+        },
+    });
+    if ok {
+        return (StatusCode::OK, axum::Json(body)).into_response();
+    }
+    tracing::warn!(%body, "health check failed");
+    unavailable_response(axum::Json(body))
+}
+
+/// A 503 with `Retry-After` ([`store::RETRY_AFTER_S`]).
+pub fn unavailable_response(body: impl IntoResponse) -> Response {
+    let mut resp = (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(store::RETRY_AFTER_S),
+    );
+    resp
 }
 
 /// The store seen through the app's [`DataSource`] trait.

@@ -61,6 +61,17 @@ impl TestDb {
         })
     }
 
+    /// A fresh PostgreSQL database, for tests that need one: they are `#[ignore]`d, and
+    /// `scripts/test.sh` runs them wherever PostgreSQL answers (always in CI).
+    ///
+    /// # Panics
+    /// When `TEST_DATABASE_URL` is unset: such a test must fail, not pass untested.
+    pub async fn postgres_required() -> TestDb {
+        TestDb::postgres()
+            .await
+            .expect("this test needs PostgreSQL: set TEST_DATABASE_URL=postgres://…")
+    }
+
     /// Every store available here: SQLite, and PostgreSQL when configured.
     pub async fn all() -> Vec<TestDb> {
         let mut dbs = vec![TestDb::sqlite()];
@@ -111,8 +122,6 @@ pub struct TestApp {
     pub anon: reqwest::Client,
     /// The server's store, for creating accounts and reading the audit log.
     pub store: Store,
-    /// The server's change feed: subscribe before a request to see what it commits.
-    pub feed: server::feed::Feed,
     token: CancellationToken,
 }
 
@@ -129,6 +138,16 @@ pub async fn spawn_app(db: &TestDb) -> TestApp {
 
 /// Starts the real server against `db` with the test configuration changed by `adjust`.
 pub async fn spawn_app_with(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut app = spawn_server(db, adjust).await;
+    app.client = app
+        .login_as("test-lanhdao", Role::LanhDao, None, None)
+        .await;
+    app
+}
+
+/// [`spawn_app_with`] without signing in (`client` is anonymous too): a server whose store
+/// cannot be written still starts.
+pub async fn spawn_server(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = std::env::temp_dir();
     let mut cfg = Config {
         database_url: db.url.clone(),
@@ -139,22 +158,16 @@ pub async fn spawn_app_with(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> Te
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let token = CancellationToken::new();
-    let feed = state.feed.clone();
     let store = state.store.clone();
     tokio::spawn(server::run(listener, state, token.clone()));
     let anon = client_with(&base, None);
-    let mut app = TestApp {
+    TestApp {
         base,
         client: anon.clone(),
         anon,
         store,
-        feed,
         token,
-    };
-    app.client = app
-        .login_as("test-lanhdao", Role::LanhDao, None, None)
-        .await;
-    app
+    }
 }
 
 /// The password of every account the helpers create.
@@ -322,4 +335,198 @@ pub async fn seeded_store(db: &TestDb, scale: f64) -> Store {
         .await
         .expect("seed");
     store
+}
+
+/// A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones
+/// refused) and restore: a network fault between one server and its database.
+pub struct Proxy {
+    /// `postgres://…` through the proxy, to the same database as the one given.
+    pub url: String,
+    state: std::sync::Arc<std::sync::Mutex<CancellationToken>>,
+    stop: CancellationToken,
+}
+
+impl Proxy {
+    /// Starts a proxy to the host and port of `url`.
+    pub async fn start(url: &str) -> Proxy {
+        let (scheme_user, rest) = url.split_once('@').expect("postgres://user@host:port/db");
+        let (host_port, db) = rest.split_once('/').expect("/db");
+        let upstream = if host_port.contains(':') {
+            host_port.to_string()
+        } else {
+            format!("{host_port}:5432")
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("addr").port();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(CancellationToken::new()));
+        let stop = CancellationToken::new();
+        let (accept_state, accept_stop) = (state.clone(), stop.clone());
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    () = accept_stop.cancelled() => return,
+                    a = listener.accept() => a,
+                };
+                let Ok((mut client, _)) = accepted else {
+                    continue;
+                };
+                let cut = accept_state.lock().expect("proxy state").clone();
+                if cut.is_cancelled() {
+                    continue; // refused: dropped at once
+                }
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        () = cut.cancelled() => {}
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                    }
+                });
+            }
+        });
+        Proxy {
+            url: format!("{scheme_user}@127.0.0.1:{port}/{db}"),
+            state,
+            stop,
+        }
+    }
+
+    /// Drops every open connection and refuses new ones until [`Proxy::restore`].
+    pub fn cut(&self) {
+        self.state.lock().expect("proxy state").cancel();
+    }
+
+    /// Lets connections through again.
+    pub fn restore(&self) {
+        *self.state.lock().expect("proxy state") = CancellationToken::new();
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.stop.cancel();
+    }
+}
+
+/// Makes a file refuse writes, even for root (`chattr +i`), until dropped.
+pub struct ReadOnlyFile(pub std::path::PathBuf);
+
+impl ReadOnlyFile {
+    pub fn new(path: &std::path::Path) -> ReadOnlyFile {
+        use std::os::unix::fs::PermissionsExt;
+        let guard = ReadOnlyFile(path.to_path_buf());
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+        if std::fs::OpenOptions::new().write(true).open(path).is_ok() {
+            // Root ignores the mode; the immutable attribute holds for root too.
+            let status = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(path)
+                .status()
+                .expect("chattr");
+            assert!(status.success(), "chattr +i {}", path.display());
+        }
+        assert!(
+            std::fs::OpenOptions::new().write(true).open(path).is_err(),
+            "the file must refuse writes for this test"
+        );
+        guard
+    }
+}
+
+impl Drop for ReadOnlyFile {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o644));
+    }
+}
+
+/// An open `/api/live` response, read event by event.
+pub struct Events {
+    pub resp: reqwest::Response,
+    pub buf: String,
+}
+
+impl Events {
+    pub async fn open(app: &TestApp, query: &str, last_event_id: Option<&str>) -> Events {
+        let mut req = app.client.get(format!("{}/api/live{query}", app.base));
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id);
+        }
+        let resp = req.send().await.expect("live");
+        assert_eq!(resp.status(), 200);
+        let ct = resp.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .to_string();
+        assert!(ct.starts_with("text/event-stream"), "{ct}");
+        Events {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The next `kpi` event, skipping alerts, status events and heartbeats: (id, data).
+    pub async fn next(&mut self) -> (String, serde_json::Value) {
+        loop {
+            let (event, id, data) = self.next_any().await;
+            if event == "kpi" {
+                return (id, data);
+            }
+            assert!(event == "alert" || event == "status", "{event}");
+        }
+    }
+
+    /// The next event of any type (heartbeat comments are skipped): (event, id, data).
+    pub async fn next_any(&mut self) -> (String, String, serde_json::Value) {
+        // Heartbeats keep the stream busy: bound the wait for a real event as a whole.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no event within 60 s: {:?}",
+                self.buf
+            );
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                        .map(|v| v.trim().to_string())
+                };
+                if let (Some(event), Some(data)) = (field("event"), field("data")) {
+                    assert!(
+                        ["kpi", "alert", "status"].contains(&event.as_str()),
+                        "{block}"
+                    );
+                    let id = field("id").unwrap_or_default();
+                    if event != "kpi" {
+                        assert!(id.is_empty(), "only kpi events carry an id: {block}");
+                    }
+                    return (event, id, serde_json::from_str(&data).expect("json data"));
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), self.resp.chunk())
+                .await
+                .expect("an event within 20 s")
+                .expect("chunk")
+                .expect("stream open");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+/// The version an SSE id names (`<version>-<instance>`).
+pub fn version(id: &str) -> u64 {
+    id.split_once('-')
+        .and_then(|(v, _)| v.parse().ok())
+        .unwrap_or_else(|| panic!("kpi id <version>-<instance>: {id:?}"))
 }

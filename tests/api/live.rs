@@ -1,78 +1,11 @@
 //! `GET /api/live`: the KPI snapshot, versioned deltas and alerts as server-sent events;
 //! resumption; heartbeats; a restart rebuilding the same numbers.
 
-use crate::helpers::{seeded_store, spawn_app, spawn_app_with, TestApp, TestDb};
+use crate::helpers::{seeded_store, spawn_app, spawn_app_with, version, Events, TestApp, TestDb};
 use serde_json::Value;
 use std::time::Duration;
 
-/// An open `/api/live` response, read event by event.
-struct Events {
-    resp: reqwest::Response,
-    buf: String,
-}
-
-impl Events {
-    async fn open(app: &TestApp, query: &str, last_event_id: Option<&str>) -> Events {
-        let mut req = app.client.get(format!("{}/api/live{query}", app.base));
-        if let Some(id) = last_event_id {
-            req = req.header("Last-Event-ID", id);
-        }
-        let resp = req.send().await.expect("live");
-        assert_eq!(resp.status(), 200);
-        let ct = resp.headers()["content-type"]
-            .to_str()
-            .expect("ct")
-            .to_string();
-        assert!(ct.starts_with("text/event-stream"), "{ct}");
-        Events {
-            resp,
-            buf: String::new(),
-        }
-    }
-
-    /// The next `kpi` event, skipping alerts and heartbeats: (id, data).
-    async fn next(&mut self) -> (String, Value) {
-        loop {
-            let (event, id, data) = self.next_any().await;
-            if event == "kpi" {
-                return (id, data);
-            }
-            assert_eq!(event, "alert");
-        }
-    }
-
-    /// The next event of any type (heartbeat comments are skipped): (event, id, data).
-    async fn next_any(&mut self) -> (String, String, Value) {
-        loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let field = |name: &str| {
-                    block
-                        .lines()
-                        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-                        .map(|v| v.trim().to_string())
-                };
-                if let (Some(event), Some(data)) = (field("event"), field("data")) {
-                    assert!(event == "kpi" || event == "alert", "{block}");
-                    let id = field("id").unwrap_or_default();
-                    if event == "alert" {
-                        assert!(id.is_empty(), "alerts carry no id: {block}");
-                    }
-                    return (event, id, serde_json::from_str(&data).expect("json data"));
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(20), self.resp.chunk())
-                .await
-                .expect("an event within 20 s")
-                .expect("chunk")
-                .expect("stream open");
-            self.buf.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-}
-
-async fn first_event(
+pub(crate) async fn first_event(
     app: &TestApp,
     query: &str,
     last_event_id: Option<&str>,
@@ -87,7 +20,7 @@ async fn live_sends_a_scoped_snapshot_first() {
         let app = spawn_app(&db).await;
 
         let (id, data) = first_event(&app, "", None).await;
-        assert_eq!(id, "1");
+        assert_eq!(version(&id), 0, "a seeded store has logged no change");
         assert_eq!(data["kind"], "snapshot");
         assert_eq!(data["as_of"], "2026-11-20");
         assert_eq!(data["overdue"].as_array().expect("overdue").len(), 16);
@@ -123,10 +56,11 @@ async fn a_resumed_stream_skips_the_snapshot_it_already_has() {
     let db = TestDb::sqlite();
     seeded_store(&db, 0.001).await.close().await;
     let app = spawn_app(&db).await;
+    let (id, _) = first_event(&app, "", None).await;
     let mut resp = app
         .client
         .get(format!("{}/api/live", app.base))
-        .header("Last-Event-ID", "1")
+        .header("Last-Event-ID", &id)
         .send()
         .await
         .expect("live");
@@ -137,9 +71,21 @@ async fn a_resumed_stream_skips_the_snapshot_it_already_has() {
         waited.is_err(),
         "no snapshot is re-sent for the version the client has"
     );
-    // Another id gets the current snapshot at once.
-    let (id, _) = first_event(&app, "", Some("0")).await;
-    assert_eq!(id, "1");
+    // Another id gets the current snapshot at once: an unknown one, an id without an
+    // instance, and the same version from another process (a restart, another replica).
+    let (at, instance) = id.split_once('-').expect("<version>-<instance>");
+    let other = format!(
+        "{at}-{:x}",
+        u64::from_str_radix(instance, 16).expect("hex") ^ 1
+    );
+    for stale in ["0-0", at, other.as_str()] {
+        let (again, data) = first_event(&app, "", Some(stale)).await;
+        assert_eq!(
+            (again.as_str(), &data["kind"]),
+            (id.as_str(), &Value::from("snapshot")),
+            "{stale}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -149,15 +95,15 @@ async fn an_ingested_event_reaches_connected_clients_without_reconnecting() {
         let app = spawn_app(&db).await;
         let mut events = Events::open(&app, "", None).await;
         let (id, before) = events.next().await;
-        assert_eq!(id, "1");
+        assert_eq!(version(&id), 0);
         let cases_before = before["national"]["cases_to_enforce"].as_u64().expect("P");
 
         register_case_in_hanoi(&app, "live-1", "01-KV01-2027-990001").await;
 
         let (id, after) = events.next().await;
-        assert_eq!(id, "2");
+        assert_eq!(version(&id), 1, "the batch's change-log position");
         assert_eq!(after["kind"], "delta");
-        assert_eq!(after["base"], 1);
+        assert_eq!(after["base"], 0);
         assert_eq!(
             after["national"]["cases_to_enforce"].as_u64().expect("P"),
             cases_before + 1
@@ -180,7 +126,7 @@ async fn an_ingested_event_reaches_connected_clients_without_reconnecting() {
     }
 }
 
-fn case_in_hanoi(event_id: &str, ma_viec: &str) -> Value {
+pub(crate) fn case_in_hanoi(event_id: &str, ma_viec: &str) -> Value {
     serde_json::json!({
         "type": "case_registered", "id": event_id, "don_vi": "T01-KV01",
         "ma_viec": ma_viec, "loai_an": "ds", "hinh_thuc": "theo_yeu_cau",
@@ -191,7 +137,7 @@ fn case_in_hanoi(event_id: &str, ma_viec: &str) -> Value {
 }
 
 /// Registers one new case at `T01-KV01` through the ingest API.
-async fn register_case_in_hanoi(app: &TestApp, event_id: &str, ma_viec: &str) {
+pub(crate) async fn register_case_in_hanoi(app: &TestApp, event_id: &str, ma_viec: &str) {
     post_events(app, vec![case_in_hanoi(event_id, ma_viec)]).await;
 }
 
@@ -211,22 +157,20 @@ async fn post_events(app: &TestApp, events: Vec<Value>) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: scripts/test.sh runs it with TEST_DATABASE_URL"]
 async fn an_event_ingested_on_one_instance_reaches_clients_of_another() {
-    let Some(db) = TestDb::postgres().await else {
-        eprintln!("skipped: needs PostgreSQL (TEST_DATABASE_URL)");
-        return;
-    };
+    let db = TestDb::postgres_required().await;
     seeded_store(&db, 0.001).await.close().await;
     let (writer, reader) = (spawn_app(&db).await, spawn_app(&db).await);
     let mut events = Events::open(&reader, "", None).await;
     let (id, before) = events.next().await;
-    assert_eq!(id, "1");
+    assert_eq!(version(&id), 0);
     let cases_before = before["national"]["cases_to_enforce"].as_u64().expect("P");
 
     register_case_in_hanoi(&writer, "peer-1", "01-KV01-2027-990002").await;
 
     let (id, after) = events.next().await;
-    assert_eq!(id, "2", "the other instance applied the change");
+    assert_eq!(version(&id), 1, "the other instance applied the change");
     assert_eq!(
         after["national"]["cases_to_enforce"].as_u64().expect("P"),
         cases_before + 1
@@ -244,10 +188,7 @@ async fn alerts_reach_the_clients_in_scope_before_the_delta() {
     let mut hcm = Events::open(&app, "?scope=province:79", None).await;
     for stream in [&mut national, &mut hanoi, &mut hcm] {
         let (id, data) = stream.next().await;
-        assert_eq!(
-            (id.as_str(), &data["kind"]),
-            ("1", &Value::from("snapshot"))
-        );
+        assert_eq!((version(&id), &data["kind"]), (0, &Value::from("snapshot")));
     }
     let ma_viec = "01-KV01-2027-990010";
     post_events(
@@ -276,14 +217,14 @@ async fn alerts_reach_the_clients_in_scope_before_the_delta() {
         loop {
             let (event, id, data) = stream.next_any().await;
             if event == "kpi" {
-                assert_eq!((id.as_str(), &data["kind"]), ("2", &Value::from("delta")));
+                assert_eq!((version(&id), &data["kind"]), (1, &Value::from("delta")));
                 let in_delta = data["alerts"].as_array().expect("alerts").len();
                 assert_eq!(in_delta, kinds.len(), "the delta lists the same alerts");
                 break;
             }
             assert_eq!(data["ma_tinh"], "01");
             assert_eq!(data["ten_tinh"], "Hà Nội");
-            assert_eq!(data["version"], 2);
+            assert_eq!(data["version"], 1);
             if data["kind"] == "large_payment" {
                 assert_eq!(data["amount"], 2_500_000);
                 assert_eq!(data["title"], "Khoản thu lớn: 2.500.000 đồng");
@@ -295,7 +236,7 @@ async fn alerts_reach_the_clients_in_scope_before_the_delta() {
     }
     // Hồ Chí Minh sees no Hà Nội alert: its next event is the delta.
     let (event, id, data) = hcm.next_any().await;
-    assert_eq!((event.as_str(), id.as_str()), ("kpi", "2"));
+    assert_eq!((event.as_str(), version(&id)), ("kpi", 1));
     assert!(data["alerts"].as_array().expect("alerts").is_empty());
     assert!(data["provinces"].as_array().expect("provinces").is_empty());
 
@@ -308,10 +249,7 @@ async fn alerts_reach_the_clients_in_scope_before_the_delta() {
         (e1.as_str(), e2.as_str(), e3.as_str()),
         ("alert", "alert", "kpi")
     );
-    assert_eq!(
-        (id.as_str(), &snap["kind"]),
-        ("2", &Value::from("snapshot"))
-    );
+    assert_eq!((version(&id), &snap["kind"]), (1, &Value::from("snapshot")));
     assert_eq!(snap["alerts"].as_array().expect("alerts").len(), 2);
 }
 
@@ -321,23 +259,23 @@ async fn a_resumed_stream_replays_the_deltas_it_missed() {
     seeded_store(&db, 0.001).await.close().await;
     let app = spawn_app(&db).await;
     let mut events = Events::open(&app, "", None).await;
-    let (_, v1) = events.next().await;
+    let (id1, v1) = events.next().await;
     register_case_in_hanoi(&app, "rs-1", "01-KV01-2027-990021").await;
     let (id, _) = events.next().await;
-    assert_eq!(id, "2");
+    assert_eq!(version(&id), 1);
     register_case_in_hanoi(&app, "rs-2", "01-KV01-2027-990022").await;
-    let (id, v3) = events.next().await;
-    assert_eq!(id, "3");
+    let (id3, v3) = events.next().await;
+    assert_eq!(version(&id3), 2);
 
-    // Reconnecting with the id of version 1: the deltas 1→2 and 2→3, nothing else.
-    let mut resumed = Events::open(&app, "", Some("1")).await;
+    // Reconnecting with the id of the first version: the two deltas, nothing else.
+    let mut resumed = Events::open(&app, "", Some(&id1)).await;
     let (id, d2) = resumed.next().await;
     assert_eq!(
-        (id.as_str(), &d2["kind"], &d2["base"]),
-        ("2", &Value::from("delta"), &Value::from(1))
+        (version(&id), &d2["kind"], &d2["base"]),
+        (1, &Value::from("delta"), &Value::from(0))
     );
     let (id, d3) = resumed.next().await;
-    assert_eq!((id.as_str(), &d3["base"]), ("3", &Value::from(2)));
+    assert_eq!((id.as_str(), &d3["base"]), (id3.as_str(), &Value::from(1)));
     assert_eq!(d3["national"], v3["national"]);
     let p1 = v1["national"]["cases_to_enforce"].as_u64().expect("P");
     assert_eq!(d2["national"]["cases_to_enforce"].as_u64(), Some(p1 + 1));
@@ -347,7 +285,7 @@ async fn a_resumed_stream_replays_the_deltas_it_missed() {
     let (id, snap) = first_event(&app, "", Some("999")).await;
     assert_eq!(
         (id.as_str(), &snap["kind"]),
-        ("3", &Value::from("snapshot"))
+        (id3.as_str(), &Value::from("snapshot"))
     );
     assert_eq!(snap["national"], v3["national"]);
 }
@@ -365,7 +303,7 @@ async fn a_restart_rebuilds_the_same_numbers() {
     for db in TestDb::all().await {
         seeded_store(&db, 0.002).await.close().await;
         let ma_viec = "01-KV01-2027-990031";
-        let (country, hanoi) = {
+        let (last_id, country, hanoi) = {
             let app = spawn_app(&db).await;
             let mut events = Events::open(&app, "", None).await;
             events.next().await;
@@ -385,15 +323,23 @@ async fn a_restart_rebuilds_the_same_numbers() {
             )
             .await;
             let (id, _) = events.next().await;
-            assert_eq!(id, "2");
+            assert_eq!(version(&id), 1);
             let (_, country) = first_event(&app, "", None).await;
             let (_, hanoi) = first_event(&app, "?scope=province:01", None).await;
-            (country, hanoi)
+            (id, country, hanoi)
         };
         // The first server is dropped (stopped); a new one loads the same database.
         let app = spawn_app(&db).await;
-        let (id, country_after) = first_event(&app, "", None).await;
-        assert_eq!(id, "1", "a fresh process starts at version 1");
+        // A screen reconnecting with the old process's id gets a snapshot at once: the same
+        // version number, another process.
+        let (id, country_after) = first_event(&app, "", Some(&last_id)).await;
+        assert_eq!(
+            version(&id),
+            1,
+            "versions are log positions: they survive a restart"
+        );
+        assert_ne!(id, last_id, "…and name the process that computed them");
+        assert_eq!(country_after["kind"], "snapshot");
         let (_, hanoi_after) = first_event(&app, "?scope=province:01", None).await;
         assert_eq!(figures(country_after), figures(country));
         assert_eq!(figures(hanoi_after), figures(hanoi));
@@ -407,7 +353,7 @@ async fn shutdown_ends_the_open_streams() {
     let app = spawn_app(&db).await;
     let mut events = Events::open(&app, "", None).await;
     let (id, _) = events.next().await;
-    assert_eq!(id, "1");
+    assert_eq!(version(&id), 0);
     // Dropping the app cancels its shutdown token (what Ctrl-C does to `ioc serve`).
     drop(app);
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
@@ -428,7 +374,7 @@ async fn a_quiet_stream_sends_heartbeats() {
     let app = spawn_app(&db).await;
     let mut events = Events::open(&app, "", None).await;
     let (id, _) = events.next().await;
-    assert_eq!(id, "1");
+    assert_eq!(version(&id), 0);
     // Nothing changes: the only thing on the wire is the heartbeat (an SSE comment line),
     // which keeps proxies from closing the connection and lets the page notice a dead server.
     let heartbeat = tokio::time::timeout(Duration::from_secs(25), async {

@@ -8,6 +8,7 @@ mod abuse;
 mod ask;
 mod auth;
 mod dash;
+mod faults;
 mod helpers;
 mod http;
 mod ingest;

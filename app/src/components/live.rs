@@ -1,6 +1,7 @@
 //! The live stream in the browser: one `EventSource` on `/api/live` per page, its connection
-//! state, a counter of KPI updates (pages re-read their figures when it moves), and the latest
-//! alerts and tasks — each list bounded, so a wall display open for days keeps flat memory.
+//! state, whether the server says its figures are stale, a counter of KPI updates (pages
+//! re-read their figures when it moves), and the latest alerts and tasks — each list bounded,
+//! so a wall display open for days keeps flat memory.
 //!
 //! On the server (SSR) nothing connects: the signals keep their initial values, and the page
 //! shows the figures it was rendered with. After hydration the stream opens; when it fails the
@@ -38,6 +39,8 @@ pub struct Live {
     pub updates: RwSignal<u64>,
     /// Client time (ms since epoch) of the loss of connection.
     pub lost_at_ms: RwSignal<Option<i64>>,
+    /// Set while the server says its figures may be out of date (`event: status`): since when.
+    pub stale_since: RwSignal<Option<String>>,
     pub alerts: RwSignal<VecDeque<Alert>>,
     pub tasks: RwSignal<VecDeque<TaskItem>>,
 }
@@ -56,6 +59,7 @@ pub fn use_live() -> Live {
         state: RwSignal::new(LiveState::Connecting),
         updates: RwSignal::new(0),
         lost_at_ms: RwSignal::new(None),
+        stale_since: RwSignal::new(None),
         alerts: RwSignal::new(VecDeque::new()),
         tasks: RwSignal::new(VecDeque::new()),
     };
@@ -67,25 +71,41 @@ pub fn use_live() -> Live {
     live
 }
 
-/// The connection banner: hidden while connected, a clear warning while not.
+/// The connection banner: hidden while the figures are live, a clear warning while the
+/// connection is lost or the server says its figures may be out of date.
 #[component]
 pub fn LiveBanner(live: Live) -> impl IntoView {
     let lost = move || live.state.get() == LiveState::Lost;
+    let stale = move || live.stale_since.get();
     view! {
-        <div class="live-banner" class:live-banner-on=lost role="alert" aria-live="assertive">
+        <div
+            class="live-banner"
+            class:live-banner-on=move || lost() || stale().is_some()
+            role="alert"
+            aria-live="assertive"
+        >
             {move || {
-                lost()
-                    .then(|| {
-                        let since = live
-                            .lost_at_ms
-                            .get()
-                            .map(crate::text::dash::clock)
-                            .unwrap_or_default();
-                        format!("{} {since}. {}", t::LIVE_LOST, t::LIVE_RECONNECTING)
-                    })
+                if lost() {
+                    let since = live
+                        .lost_at_ms
+                        .get()
+                        .map(crate::text::dash::clock)
+                        .unwrap_or_default();
+                    Some(format!("{} {since}. {}", t::LIVE_LOST, t::LIVE_RECONNECTING))
+                } else {
+                    stale()
+                        .map(|since| {
+                            format!("{} {}. {}", t::LIVE_STALE, hh_mm(&since), t::LIVE_STALE_DETAIL)
+                        })
+                }
             }}
         </div>
     }
+}
+
+/// `HH:MM` of an ISO 8601 time (`2026-11-20T09:15:00+07:00`), the text itself otherwise.
+fn hh_mm(iso: &str) -> &str {
+    iso.get(11..16).unwrap_or(iso)
 }
 
 /// A small status dot with its text ("Trực tuyến" / "Mất kết nối").
@@ -121,6 +141,7 @@ mod browser {
         open: Closure<dyn FnMut(Event)>,
         error: Closure<dyn FnMut(Event)>,
         kpi: Closure<dyn FnMut(MessageEvent)>,
+        status: Closure<dyn FnMut(MessageEvent)>,
         alert: Closure<dyn FnMut(MessageEvent)>,
         task: Closure<dyn FnMut(MessageEvent)>,
     }
@@ -150,6 +171,8 @@ mod browser {
         let open = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
             live.state.set(LiveState::Open);
             live.lost_at_ms.set(None);
+            // A stale server says so again right after connecting.
+            live.stale_since.set(None);
         });
         let error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
             if live.state.get_untracked() != LiveState::Lost {
@@ -168,6 +191,15 @@ mod browser {
         let kpi = Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
             live.state.set(LiveState::Open);
             live.updates.update(|n| *n += 1);
+        });
+        let status = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(data) = e.data().as_string() else {
+                return;
+            };
+            if let Ok(s) = crate::wire::from_json::<crate::wire::FeedStatus>(&data) {
+                live.stale_since
+                    .set(s.stale.then(|| s.since.unwrap_or_default()));
+            }
         });
         let alert = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let Some(data) = e.data().as_string() else {
@@ -191,6 +223,7 @@ mod browser {
             open,
             error,
             kpi,
+            status,
             alert,
             task,
         }
@@ -211,6 +244,8 @@ mod browser {
                 es.set_onopen(Some(h.open.as_ref().unchecked_ref()));
                 es.set_onerror(Some(h.error.as_ref().unchecked_ref()));
                 let _ = es.add_event_listener_with_callback("kpi", h.kpi.as_ref().unchecked_ref());
+                let _ = es
+                    .add_event_listener_with_callback("status", h.status.as_ref().unchecked_ref());
                 let _ =
                     es.add_event_listener_with_callback("alert", h.alert.as_ref().unchecked_ref());
                 let _ =

@@ -82,6 +82,9 @@ pub const LIVE_CONNECTING: &str = "Đang kết nối";
 pub const LIVE_OPEN: &str = "Trực tuyến";
 pub const LIVE_OFF: &str = "Mất kết nối";
 pub const LIVE_LOST: &str = "Mất kết nối máy chủ từ";
+pub const LIVE_STALE: &str = "Máy chủ chưa đọc được cơ sở dữ liệu từ";
+pub const LIVE_STALE_DETAIL: &str =
+    "Số liệu đang hiển thị có thể chưa cập nhật — hệ thống đang tự thử lại…";
 pub const LIVE_RECONNECTING: &str =
     "Số liệu đang hiển thị có thể đã cũ — đang tự động kết nối lại…";
 

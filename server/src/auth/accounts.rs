@@ -4,7 +4,7 @@
 //! as their SHA-256, so the database alone never yields a usable session.
 
 use crate::audit;
-use crate::store::{Error as StoreError, Store};
+use crate::store::{on_pool, Error as StoreError, Store};
 use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
@@ -45,16 +45,6 @@ impl From<sqlx::Error> for Error {
 
 /// Result of account operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Runs the same expression on whichever pool the store holds.
-macro_rules! on_pool {
-    ($store:expr, $pool:ident => $body:expr) => {
-        match $store {
-            Store::Sqlite($pool) => $body,
-            Store::Postgres($pool) => $body,
-        }
-    };
-}
 
 /// 32 random bytes in hex (64 characters).
 ///

@@ -275,8 +275,10 @@ pub async fn middleware(
     let user = match user {
         Ok(u) => u,
         Err(e) => {
-            tracing::error!(error = %e, "session lookup");
-            return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
+            tracing::warn!(error = %e, "session lookup: the store is unavailable");
+            return crate::web::unavailable_response(
+                "Cơ sở dữ liệu tạm thời không trả lời; vui lòng thử lại sau ít giây.",
+            );
         }
     };
     // A kiosk link opens a wall-display session in a browser that has none; it never replaces

@@ -11,7 +11,7 @@ use super::events::{
     EnforcementDecision, EnforcementMeasure, Event, LoaiDon, Payment, Rejection, StatusChange,
     StatusTarget, VerificationResult,
 };
-use crate::feed::ChangeSet;
+use crate::feed::{self, ChangeSet, Position};
 use crate::store::Store;
 use chrono::{Datelike, NaiveDate};
 use queries::schema::{trang_thai as status, Table};
@@ -88,6 +88,14 @@ impl Tx {
                 Tx::Postgres(tx)
             }
         })
+    }
+
+    /// Appends the batch's changes to the change log, inside this transaction.
+    async fn record(&mut self, changes: &ChangeSet) -> Result<Option<Position>, sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => feed::record_sqlite(tx, changes).await,
+            Tx::Postgres(tx) => feed::record_pg(tx, changes).await,
+        }
     }
 
     async fn commit(self) -> Result<(), sqlx::Error> {
@@ -235,7 +243,9 @@ struct Applier {
 /// it, nine times under the `BIGINT` limit: no sum overflows, on SQLite, PostgreSQL or Polars.
 pub const MAX_TOTAL_AMOUNT: i64 = 1_000_000_000_000_000_000;
 
-/// Applies `events` (already parsed and checked) in one transaction and commits.
+/// Applies `events` (already parsed and checked) in one transaction, with their change set
+/// in the change log, and commits; returns each event's outcome and the batch's log position
+/// (`None` when it changed nothing, e.g. all duplicates).
 ///
 /// # Errors
 /// [`ApplyError::Rejected`] naming the first event that contradicts the data, or
@@ -243,7 +253,7 @@ pub const MAX_TOTAL_AMOUNT: i64 = 1_000_000_000_000_000_000;
 pub async fn apply_batch(
     store: &Store,
     events: &[Event],
-) -> Result<(Vec<Outcome>, ChangeSet), ApplyError> {
+) -> Result<(Vec<Outcome>, Option<Position>), ApplyError> {
     let mut applier = Applier {
         tx: Tx::begin(store).await?,
         next_ids: HashMap::new(),
@@ -259,9 +269,12 @@ pub async fn apply_batch(
             .map_err(|e| constraint_to_rejection(index, e))?;
         outcomes.push(outcome);
     }
-    let Applier { tx, changes, .. } = applier;
+    let Applier {
+        mut tx, changes, ..
+    } = applier;
+    let position = tx.record(&changes).await?;
     tx.commit().await?;
-    Ok((outcomes, changes))
+    Ok((outcomes, position))
 }
 
 /// A constraint the checks missed is still the event's fault: report it as a 422.

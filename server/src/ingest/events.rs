@@ -494,8 +494,95 @@ fn de<T: DeserializeOwned>(
             (p, Some(n)) if p != n && !p.ends_with(&format!(".{n}")) => format!("{p}.{n}"),
             (p, _) => p.to_string(),
         };
-        Ok(Rejection::new(index, &field, inner))
+        Ok(Rejection::new(index, &field, in_vietnamese(&inner)))
     })
+}
+
+/// A serde or chrono message about one field, said in Vietnamese (the field is named beside
+/// it). Unknown messages become a generic "giá trị không hợp lệ".
+pub fn in_vietnamese(message: &str) -> String {
+    let kind = kind_in_vietnamese;
+    let quoted = |s: &str| s.split('`').nth(1).unwrap_or_default().to_owned();
+    if message.starts_with("missing field") {
+        return "thiếu trường bắt buộc".into();
+    }
+    if message.starts_with("unknown field") {
+        let allowed = message
+            .split_once("expected one of ")
+            .map(|(_, a)| a.replace('`', ""));
+        return match allowed {
+            Some(a) => format!("trường không được hỗ trợ; các trường hợp lệ: {a}"),
+            None => "trường không được hỗ trợ".into(),
+        };
+    }
+    if message.starts_with("unknown variant") {
+        let allowed = message
+            .split_once("expected one of ")
+            .map(|(_, a)| a.replace('`', ""));
+        let got = quoted(message);
+        return match allowed {
+            Some(a) => format!("giá trị {got:?} không hợp lệ; hợp lệ: {a}"),
+            None => format!("giá trị {got:?} không hợp lệ"),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (got, want) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return format!("sai kiểu: nhận {}, cần {}", kind(got), kind(want));
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let (got, _) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return format!("giá trị không hợp lệ: {}", kind(got));
+    }
+    match message {
+        "input is out of range" => "ngày không tồn tại (ngoài phạm vi)".into(),
+        "input contains invalid characters"
+        | "premature end of input"
+        | "trailing input"
+        | "input is not enough for unique date and time"
+        | "bad or unsupported format string" => "ngày phải có dạng YYYY-MM-DD".into(),
+        m if m.contains("out of range") => "số vượt quá giới hạn cho phép".into(),
+        _ => "giá trị không hợp lệ".into(),
+    }
+}
+
+/// serde's name of a kind of value (`floating point \`1e23\``, `i64`, `a string`), in
+/// Vietnamese, with the value when serde quoted one.
+fn kind_in_vietnamese(s: &str) -> String {
+    let s = s.trim();
+    let head = s
+        .strip_prefix("an ")
+        .or_else(|| s.strip_prefix("a "))
+        .unwrap_or(s);
+    let word = match head.split([' ', '`', '"']).next().unwrap_or_default() {
+        "floating" => "số thực",
+        "integer" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => "số nguyên",
+        "f32" | "f64" => "số",
+        "string" | "str" | "borrowed" => "chuỗi",
+        "boolean" | "bool" => "giá trị true/false",
+        "map" | "struct" => "đối tượng",
+        "sequence" | "tuple" => "mảng",
+        "null" | "unit" => "null",
+        _ => "giá trị khác",
+    };
+    if let Some((_, value)) = s.split_once('`') {
+        return format!("{word} {}", value.trim_end_matches('`'));
+    }
+    match s.split_once('"') {
+        Some((_, value)) => format!("{word} \"{value}"),
+        None => word.to_owned(),
+    }
+}
+
+/// A JSON syntax error of the whole body, said in Vietnamese with its place.
+pub fn json_error_in_vietnamese(e: &serde_json::Error) -> String {
+    let at = format!("dòng {}, cột {}", e.line(), e.column());
+    match e.classify() {
+        serde_json::error::Category::Eof => format!("JSON bị cắt cụt (hết ở {at})"),
+        serde_json::error::Category::Syntax => format!("JSON sai cú pháp ở {at}"),
+        serde_json::error::Category::Data | serde_json::error::Category::Io => {
+            format!("JSON có giá trị không đọc được ở {at}")
+        }
+    }
 }
 
 fn check_text(index: usize, field: &str, s: &str, max: usize) -> Result<(), Rejection> {
@@ -895,6 +982,24 @@ mod tests {
         v["kenh_gui"] = json!("fax");
         let r = parse_event(1, v).expect_err("bad code").expect("422");
         assert_eq!(r.field, "kenh_gui");
+
+        let mut v = payment(5);
+        v["so_tien"] = json!(1e23);
+        let r = parse_event(1, v).expect_err("a float amount").expect("422");
+        assert_eq!(r.field, "so_tien");
+        assert!(
+            r.reason.starts_with("sai kiểu: nhận số thực 1") && r.reason.ends_with("cần số nguyên"),
+            "{}",
+            r.reason
+        );
+
+        let mut v = payment(5);
+        v["ngay_thu"] = json!("2026-02-30");
+        let r = parse_event(1, v).expect_err("no such day").expect("422");
+        assert_eq!(
+            (r.field.as_str(), r.reason.as_str()),
+            ("ngay_thu", "ngày không tồn tại (ngoài phạm vi)")
+        );
 
         let v = json!({"type": "case_registered", "id": "c", "don_vi": "T79", "loai_an": "ds",
             "hinh_thuc": "theo_yeu_cau", "ngay_thu_ly": "2026-11-20", "so_tien_phai_thi_hanh": 1,

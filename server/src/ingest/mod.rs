@@ -5,14 +5,15 @@
 //! - [`apply`]: the transaction that applies a batch (state machine, invariants, idempotency);
 //! - [`simulate`]: `ioc simulate`, a client that sends a realistic event stream.
 //!
-//! A request is acknowledged only after its transaction committed; then the change set is
-//! published on [`crate::feed::Feed`]. Re-sent event ids are acknowledged as duplicates and
-//! not applied twice. Until users and roles land, writes need `Authorization: Bearer
-//! <IOC_INGEST_TOKEN>`.
+//! A request is acknowledged only after its transaction committed, with its change set in the
+//! change log (`crate::feed`) in the same transaction. Re-sent event ids are acknowledged as
+//! duplicates and not applied twice. Until users and roles land, writes need
+//! `Authorization: Bearer <IOC_INGEST_TOKEN>`.
 //!
 //! Status codes: 200 `{accepted, duplicates, events}`; 400 malformed JSON, unknown event type;
 //! 401 missing or wrong token; 413 body or batch too large; 422 `{error, event_index, field,
-//! reason}` for an invalid event (nothing is stored); 500 database failure; 503 ingest disabled.
+//! reason}` for an invalid event (nothing is stored); 503 with `Retry-After` when the database
+//! is busy, unreachable or read-only, or ingest is disabled; 500 any other database failure.
 
 pub mod apply;
 pub mod events;
@@ -65,7 +66,8 @@ pub enum IngestError {
     /// An event is invalid or contradicts the stored data (422); nothing was stored.
     #[error("sự kiện #{}, trường {}: {}", .0.index, .0.field, .0.reason)]
     Invalid(Rejection),
-    /// The database failed (500); nothing was stored.
+    /// The database failed (503 when it is busy, unreachable or read-only, else 500); nothing
+    /// was stored.
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Store(#[source] sqlx::Error),
 }
@@ -81,6 +83,9 @@ impl IngestError {
             IngestError::Malformed(_) | IngestError::UnknownEvent(_) => StatusCode::BAD_REQUEST,
             IngestError::TooMany(_) => StatusCode::PAYLOAD_TOO_LARGE,
             IngestError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            IngestError::Store(e) if crate::store::unavailable(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             IngestError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,13 +110,32 @@ impl IntoResponse for IngestError {
                 "field": r.field,
                 "reason": r.reason,
             }),
-            // Internals stay in the log (the handler's `err` span field).
+            // Internals stay in the log.
+            IngestError::Store(_) if status == StatusCode::SERVICE_UNAVAILABLE => json!({
+                "error": format!(
+                    "cơ sở dữ liệu tạm thời không nhận ghi (đang bận, mất kết nối hoặc chỉ đọc); \
+                     không có sự kiện nào được lưu, gửi lại lô sau {} giây",
+                    crate::store::RETRY_AFTER_S
+                )
+            }),
             IngestError::Store(_) => {
                 json!({"error": "lỗi cơ sở dữ liệu; không có sự kiện nào được lưu"})
             }
             _ => json!({"error": self.to_string()}),
         };
+        // Refused requests are the client's business: a warning. Faults of ours are errors.
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+            tracing::error!(error = %self, "ingest failed");
+        } else {
+            tracing::warn!(%status, error = %self, "ingest refused");
+        }
         let mut response = (status, Json(body)).into_response();
+        if matches!(self, IngestError::Store(_)) && status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::store::RETRY_AFTER_S),
+            );
+        }
         if let IngestError::Throttled(minutes) = self {
             if let Ok(v) = header::HeaderValue::from_str(&(minutes * 60).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -182,8 +206,8 @@ fn authorised(headers: &HeaderMap, expected: &str) -> bool {
 /// # Errors
 /// 400/413/422 variants of [`IngestError`], naming the first bad event.
 pub fn parse_batch(body: &[u8], latest: NaiveDate) -> Result<Vec<Event>, IngestError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| IngestError::Malformed(e.to_string()))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| IngestError::Malformed(events::json_error_in_vietnamese(&e)))?;
     let items = match value {
         Value::Array(items) => items,
         Value::Object(mut obj) => {
@@ -239,7 +263,7 @@ pub fn parse_batch(body: &[u8], latest: NaiveDate) -> Result<Vec<Event>, IngestE
 }
 
 /// `POST /api/events`.
-#[instrument(skip_all, fields(batch = tracing::field::Empty), err)]
+#[instrument(skip_all, fields(batch = tracing::field::Empty))]
 async fn post_events(
     AxState(state): AxState<crate::State>,
     Extension(ClientAddr(addr)): Extension<ClientAddr>,
@@ -270,9 +294,11 @@ async fn post_events(
     let latest = events::latest_date(as_of, chrono::Utc::now().date_naive());
     let events = parse_batch(&body, latest)?;
     tracing::Span::current().record("batch", events.len());
-    let (outcomes, changes) = apply::apply_batch(&state.store, &events).await?;
-    // Committed: only now tell the consumers.
-    state.feed.publish(changes);
+    let (outcomes, position) = apply::apply_batch(&state.store, &events).await?;
+    // Committed, with its changes in the log: wake the projection to read them.
+    if position.is_some() {
+        state.feed.wake();
+    }
     let mut ack = BatchAck {
         accepted: 0,
         duplicates: 0,

@@ -698,6 +698,19 @@ pub async fn run(store: &Store, opts: &Options) -> Result<Summary, Error> {
                 }
             }
             (Some(401), _) => return Err(Error::Unauthorized),
+            // The database is busy or unreachable for a moment: wait as told, go on.
+            (Some(503), Ok(r)) if r.headers().contains_key(reqwest::header::RETRY_AFTER) => {
+                summary.failed_requests += 1;
+                let wait = r
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1);
+                tracing::warn!(wait, "the server's database is unavailable; waiting");
+                gen.forget(&events);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+            }
             (Some(503), Ok(r)) => return Err(Error::Disabled(r.text().await.unwrap_or_default())),
             (Some(_), Ok(r)) => {
                 summary.latencies_ms.push(t0.elapsed().as_secs_f64() * 1e3);

@@ -40,6 +40,79 @@ pub enum Error {
 /// analytical projection) legitimately take seconds at national scale.
 const SLOW_STATEMENT: Duration = Duration::from_secs(30);
 
+/// How long a statement waits for a pool connection or a lock before the database counts as
+/// busy: a request then gets a prompt 503 with `Retry-After` instead of hanging.
+pub const WAIT: Duration = Duration::from_secs(2);
+
+/// Seconds a client is told to wait (`Retry-After`) when the database is unavailable.
+pub const RETRY_AFTER_S: u64 = 5;
+
+/// Whether `e` is the database's temporary state rather than a fault of the request or the
+/// code: busy or locked, unreachable, shutting down, read-only or full. Such errors answer 503
+/// with `Retry-After`. When SQLite reports a read-only file this also retires the pool's
+/// current connections (see [`Store::connect`]), so a file made writable again is used again
+/// without a restart.
+pub fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if let Ok(extended) = code.parse::<i32>() {
+                // SQLite: BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
+                let primary = extended & 0xff;
+                if primary == 8 {
+                    reopen::after_read_only();
+                }
+                return matches!(primary, 5 | 6 | 8 | 10 | 13 | 14);
+            }
+            // PostgreSQL: connection exceptions, operator intervention (shutdown), insufficient
+            // resources, a read-only (standby) transaction, a lock not granted in time.
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("53")
+                || code == "25006"
+                || code == "55P03"
+        }
+        _ => false,
+    }
+}
+
+/// SQLite opens a file it may not write read-only, silently, and a pooled connection stays
+/// read-only after the file becomes writable. Connections opened before the last read-only
+/// error are closed instead of reused ([`keep`]).
+mod reopen {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
+
+    /// Milliseconds since [`origin`] of the last read-only error.
+    static READ_ONLY_AT_MS: AtomicU64 = AtomicU64::new(0);
+
+    fn origin() -> Instant {
+        static ORIGIN: OnceLock<Instant> = OnceLock::new();
+        *ORIGIN.get_or_init(Instant::now)
+    }
+
+    fn now_ms() -> u64 {
+        u64::try_from(origin().elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub(super) fn after_read_only() {
+        // +1: a connection opened in this very millisecond is retired too.
+        READ_ONLY_AT_MS.fetch_max(now_ms() + 1, Ordering::Relaxed);
+    }
+
+    /// Whether a connection of age `age` may be reused.
+    pub(super) fn keep(age: Duration) -> bool {
+        let opened = now_ms().saturating_sub(u64::try_from(age.as_millis()).unwrap_or(u64::MAX));
+        opened >= READ_ONLY_AT_MS.load(Ordering::Relaxed)
+    }
+}
+
 /// Result of store operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -66,6 +139,7 @@ macro_rules! on_pool {
         }
     };
 }
+pub(crate) use on_pool;
 
 /// The embedded migrations of `server/migrations/`, portable to both backends.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -73,6 +147,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 impl Store {
     /// Opens a pool for `url` (`sqlite:PATH`, `sqlite::memory:`, `postgres://…`). A SQLite file
     /// and its directory are created when missing; SQLite runs in WAL mode with foreign keys on.
+    /// Waits for a connection or a lock at most [`WAIT`]; SQLite connections opened before a
+    /// read-only error are not reused (see [`unavailable`]).
     ///
     /// # Errors
     /// [`Error::UnsupportedUrl`] for another scheme, [`Error::Connect`] when the database
@@ -90,7 +166,7 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(WAIT)
                     .log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT);
                 if let Some(dir) = opts.get_filename().parent() {
                     if !dir.as_os_str().is_empty() {
@@ -102,7 +178,8 @@ impl Store {
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(WAIT)
+                    .before_acquire(|_, meta| Box::pin(async move { Ok(reopen::keep(meta.age)) }))
                     .connect_with(opts)
                     .await
                     .map_err(connect_err)?;
@@ -111,10 +188,12 @@ impl Store {
             Backend::Postgres => {
                 let opts = PgConnectOptions::from_str(url)
                     .map_err(connect_err)?
+                    // A statement waits for a lock at most WAIT (then 55P03: a 503).
+                    .options([("lock_timeout", format!("{}ms", WAIT.as_millis()))])
                     .log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT);
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(WAIT)
                     .connect_with(opts)
                     .await
                     .map_err(connect_err)?;
@@ -143,6 +222,21 @@ impl Store {
     /// Closes every connection.
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
+    }
+
+    /// Checks that the store can be read and written, changing nothing (a write rolled back).
+    ///
+    /// # Errors
+    /// [`Error::Sql`] when either fails.
+    pub async fn probe(&self) -> Result<()> {
+        const WRITE: &str = "UPDATE app_meta SET gia_tri = gia_tri WHERE khoa = 'as_of'";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT 1").execute(&mut *tx).await?;
+            sqlx::query(WRITE).execute(&mut *tx).await?;
+            tx.rollback().await?;
+        });
+        Ok(())
     }
 
     /// Whether any canonical data is present.
@@ -266,6 +360,12 @@ mod tests {
             Backend::of_url("data/ioc.db"),
             Err(Error::UnsupportedUrl(_))
         ));
+    }
+
+    #[test]
+    fn unavailability_is_told_from_faults() {
+        assert!(unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(!unavailable(&sqlx::Error::RowNotFound));
     }
 
     #[test]
