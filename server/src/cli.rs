@@ -227,7 +227,13 @@ pub fn main() -> ExitCode {
         .enable_all()
         .build()
         .map_err(CliError::Runtime)
-        .and_then(|rt| rt.block_on(dispatch(cli)));
+        .and_then(|rt| {
+            let result = rt.block_on(dispatch(cli));
+            // Work left on blocking threads (a language model still loading) must not hold
+            // up the exit: it has nothing to save.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            result
+        });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
