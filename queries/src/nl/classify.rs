@@ -77,6 +77,7 @@ const INJECTION: &[&str] = &[
 const WRITE: &[&str] = &[
     "xoa",
     "xoa bo",
+    "danh dau",
     "cap nhat",
     "sua",
     "chinh sua",

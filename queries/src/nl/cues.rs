@@ -980,26 +980,44 @@ pub fn asks_money(text: &Text) -> bool {
     ])
 }
 
-/// Whether the question asks for two figures at once ("có bao nhiêu việc …, và còn phải thu
-/// bao nhiêu tỷ đồng?", "số việc và tổng số tiền …").
+/// Whether the question asks for two figures at once: two "bao nhiêu", or a second figure
+/// joined to the first by a connective ("và", "kèm", "cùng", "với", "cho cả", "kèm theo",
+/// "và cả") right before a figure's head ("tổng tiền", "số tiền", "giá trị", "tổng số",
+/// "số …"): "số việc và tổng số tiền", "… kèm tổng tiền phải thi hành", "cho cả số biên lai".
 pub fn asks_two(text: &Text) -> bool {
-    let asks = text.folded.matches("bao nhieu").count();
-    asks >= 2
-        || (asks <= 1
-            && text.has_any(&[
-                "va tong",
-                "va so tien",
-                "cung so tien",
-                "kem so tien",
-                "va gia tri",
-                "va tong so tien",
-                "cho ca so",
-                "kem ca so",
-                "va ca so",
-                "kem theo so",
-                "voi tong so tien",
-                "va so tien con",
-            ]))
+    if text.folded.matches("bao nhieu").count() >= 2 {
+        return true;
+    }
+    const CONNECTIVES: &[&[&str]] = &[
+        &["va"],
+        &["kem"],
+        &["cung"],
+        &["voi"],
+        &["cho", "ca"],
+        &["kem", "theo"],
+        &["kem", "ca"],
+        &["va", "ca"],
+    ];
+    const HEADS: &[&[&str]] = &[
+        &["tong", "tien"],
+        &["tong", "so"],
+        &["tong"],
+        &["so", "tien"],
+        &["gia", "tri"],
+        &["so"],
+    ];
+    let w = text.words();
+    // "so sánh", "so với": a comparison, not "số".
+    let not_a_figure = |k: usize| matches!(w.get(k), Some(&("sanh" | "voi")));
+    (0..w.len()).any(|i| {
+        CONNECTIVES.iter().any(|c| {
+            let h0 = i + c.len();
+            w.get(i..h0) == Some(c)
+                && HEADS
+                    .iter()
+                    .any(|h| w.get(h0..h0 + h.len()) == Some(h) && !not_a_figure(h0 + h.len()))
+        })
+    })
 }
 
 /// "… nhất" as a superlative, not inside "hợp nhất", "cập nhật", "thống nhất", "duy nhất".
@@ -1154,6 +1172,11 @@ mod tests {
         assert!(asks_two(&x));
         let (x, _) = t("Có bao nhiêu việc chưa kết thúc?");
         assert!(!asks_two(&x));
+        // A second figure joined by a connective, whatever the connective.
+        let (x, _) = t("so viec tam dinh chi theo loai an kem tong tien phai thi hanh");
+        assert!(asks_two(&x));
+        let (x, _) = t("Số việc của Hà Nội và so sánh với cả nước");
+        assert!(!asks_two(&x), "\"và so sánh\" is no figure");
         // "hợp nhất" is not a superlative.
         let (x, l) = t("Đồng Nai được hợp nhất từ những tỉnh cũ nào?");
         assert_eq!((order(&x), limit(&x, &l)), ("khong", None));

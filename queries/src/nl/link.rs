@@ -843,8 +843,32 @@ fn comparison(before2: &str, before: &str) -> Option<&'static str> {
         (_, "tren" | "hon" | "vuot" | "qua") => ">",
         (_, "tu") | ("toi", "thieu") | ("it", "nhat") => ">=",
         (_, "duoi") => "<",
+        (_, "bang") => "=",
         _ => return None,
     })
+}
+
+/// Whether the number at `i` closes a range opened by "từ <number>" a few words before ("từ
+/// 200 triệu đến 1 tỷ", "từ 5 đến 10 ngày"): its bound is `<=`.
+fn closes_range(w: &[&str], i: usize) -> bool {
+    let before = i.checked_sub(1).and_then(|k| w.get(k)).copied();
+    matches!(before, Some("den" | "toi"))
+        && (3..=5).any(|k| {
+            i.checked_sub(k).is_some_and(|j| {
+                w[j] == "tu" && w.get(j + 1).and_then(|x| parse_number(x)).is_some()
+            })
+        })
+}
+
+/// Whether the words from `i` are "đồng nào" closing "(chưa | không) thu được …": the amount
+/// collected is zero.
+fn nothing_collected(w: &[&str], i: usize) -> bool {
+    if w.get(i..i + 2) != Some(&["dong", "nao"][..]) {
+        return false;
+    }
+    let before = &w[i.saturating_sub(5)..i];
+    before.iter().any(|x| matches!(*x, "chua" | "khong"))
+        && before.iter().any(|x| matches!(*x, "thu" | "nop" | "hanh"))
 }
 
 /// Nouns a count threshold counts ("trên 1.000 việc").
@@ -860,16 +884,40 @@ fn link_thresholds(text: &Text, out: &mut Linked) {
     let w = text.words();
     let light: Vec<&str> = text.light.split(' ').filter(|x| !x.is_empty()).collect();
     for i in 0..w.len() {
+        if nothing_collected(&w, i) {
+            if let Some(m) = MEASURES
+                .iter()
+                .find(|m| m.table == "viec_thi_hanh" && m.cues.contains(&"da thu"))
+            {
+                let label = format!("{} bằng 0", m.label);
+                out.conditions.push(catalog::threshold(m, "=", 0, label, i));
+            }
+            continue;
+        }
         let Some(n) = parse_number(w[i]) else {
             continue;
         };
         let at = |k: usize| w.get(k).copied().unwrap_or("");
         let before = i.checked_sub(1).map_or("", at);
         let before2 = i.checked_sub(2).map_or("", at);
-        let Some(op) = comparison(before2, before) else {
-            continue;
+        let op = if closes_range(&w, i) {
+            "<="
+        } else {
+            match comparison(before2, before) {
+                Some(op) => op,
+                None => continue,
+            }
         };
-        let (next, next2, next3) = (at(i + 1), at(i + 2), at(i + 3));
+        // "từ 5 đến 10 ngày": the unit is said once, after the range's end.
+        let unit_at = if before == "tu"
+            && matches!(at(i + 1), "den" | "toi")
+            && parse_number(at(i + 2)).is_some()
+        {
+            i + 2
+        } else {
+            i
+        };
+        let (next, next2, next3) = (at(unit_at + 1), at(unit_at + 2), at(unit_at + 3));
         let percent = w[i].ends_with('%') || next == "%" || (next, next2) == ("phan", "tram");
         let money = match (next, next2) {
             ("ty", _) => Some(1e9),
@@ -943,6 +991,11 @@ fn link_thresholds(text: &Text, out: &mut Linked) {
                 let label = format!("{} {}", m.label, words_label);
                 out.conditions
                     .push(catalog::threshold(m, op, n.round() as i64, label, i));
+            }
+            // Zero needs no unit: "số tiền phải thi hành bằng 0".
+            (None, false, Some(m)) if m.kind == Quantity::Money && n == 0.0 => {
+                let label = format!("{} {}", m.label, words_label);
+                out.conditions.push(catalog::threshold(m, op, 0, label, i));
             }
             (None, _, Some(m)) if m.kind == Quantity::Count => {
                 let label = format!("{} {}", m.label, words_label);
@@ -1234,6 +1287,23 @@ mod tests {
         );
         assert_eq!(l("tỷ lệ dưới 50%").value_threshold, Some(("<", 50.0)));
         assert_eq!(l("từ 2026 chuyển sang 2027").value_threshold, None);
+        // A range closes with "đến": both bounds, the unit said once at the end.
+        assert_eq!(
+            on_cases("việc còn phải thi hành từ 200 đến 500 triệu"),
+            [
+                "(v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh) >= 200000000",
+                "(v.so_tien_phai_thi_hanh - v.so_tien_da_thi_hanh) <= 500000000"
+            ]
+        );
+        // Zero needs no unit; "chưa thu được đồng nào" is a zero collected.
+        assert_eq!(
+            on_cases("việc có số tiền phải thi hành bằng 0"),
+            ["v.so_tien_phai_thi_hanh = 0"]
+        );
+        assert_eq!(
+            on_cases("việc dân sự mà chưa thu được đồng nào"),
+            ["v.loai_an = 'ds'", "v.so_tien_da_thi_hanh = 0"]
+        );
     }
 
     fn on_cases(q: &str) -> Vec<String> {
