@@ -3,7 +3,7 @@
 //! first), so a small model picks among a few plausible names instead of all of them.
 
 use super::link::Linked;
-use super::normalize::{find_words, Text};
+use super::normalize::{find_words, parse_number, Text};
 
 /// Cue phrases (folded) of each metric; a phrase with `+` needs all its parts.
 const METRIC_CUES: &[(&str, &[&str])] = &[
@@ -687,7 +687,10 @@ pub fn metrics_for_dims(
     n: usize,
     dims: &[&str],
 ) -> Vec<&'static str> {
-    let mut out: Vec<(&'static str, usize)> = ranked(&without_inclusions(text), METRIC_CUES);
+    let mut out: Vec<(&'static str, usize)> = ranked(
+        &without_money_conditions(&without_inclusions(text)),
+        METRIC_CUES,
+    );
     // A duration between two named steps is the reading ("mất bao nhiêu ngày từ thụ lý đến
     // khi ra quyết định").
     if let Some(span) = linked.span {
@@ -965,9 +968,10 @@ pub fn several_values(dim: &str, linked: &Linked) -> bool {
     values > 1
 }
 
-/// Whether the question asks for money ("bao nhiêu tỷ", "bao nhiêu tiền", "(tỷ đồng)").
+/// Whether the question asks for money ("bao nhiêu tỷ", "bao nhiêu tiền", "(tỷ đồng)",
+/// "tổng tiền"). Money said as a condition asks nothing ([`without_money_conditions`]).
 pub fn asks_money(text: &Text) -> bool {
-    text.has_any(&[
+    without_money_conditions(text).has_any(&[
         "bao nhieu ty",
         "bao nhieu trieu",
         "bao nhieu tien",
@@ -978,6 +982,53 @@ pub fn asks_money(text: &Text) -> bool {
         "trieu dong",
         "so tien",
     ])
+}
+
+/// `text` without the money it says as a condition: a value ("trên 1 tỷ đồng": the number and
+/// its unit) or an amount compared right after it, within its noun phrase ("số tiền phải thi
+/// hành bằng 0", "số tiền từ 200 triệu"). What is left names the figures asked.
+pub fn without_money_conditions(text: &Text) -> Text {
+    let w = text.words();
+    let number = |k: usize| w.get(k).is_some_and(|x| parse_number(x).is_some());
+    let compared = |k: usize| {
+        matches!(
+            w.get(k),
+            Some(&("tren" | "duoi" | "tu" | "hon" | "qua" | "bang" | "vuot" | "den" | "toi"))
+        ) && number(k + 1)
+    };
+    let mut keep = vec![true; w.len()];
+    for p in 0..w.len() {
+        // "1 tỷ đồng", "200 triệu".
+        if number(p) && matches!(w.get(p + 1), Some(&("ty" | "trieu" | "dong" | "nghin"))) {
+            let unit_end = if w.get(p + 2) == Some(&"dong") {
+                p + 3
+            } else {
+                p + 2
+            };
+            keep[p..unit_end.min(w.len())]
+                .iter_mut()
+                .for_each(|k| *k = false);
+        }
+        // "số tiền (phải thi hành)? <so sánh> <số>", unless it is a total ("tổng số tiền").
+        if w.get(p..p + 2) == Some(&["so", "tien"][..]) && (p == 0 || w[p - 1] != "tong") {
+            let stop = |k: &usize| !matches!(w.get(*k), Some(&("cua" | "cac" | "nhung" | "va")));
+            if let Some(k) = (p + 2..p + 6).take_while(stop).find(|&k| compared(k)) {
+                keep[p..(k + 2).min(w.len())]
+                    .iter_mut()
+                    .for_each(|x| *x = false);
+            }
+        }
+    }
+    if keep.iter().all(|k| *k) {
+        return text.clone();
+    }
+    let kept: Vec<&str> = w
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| *x)
+        .collect();
+    Text::new(&kept.join(" "))
 }
 
 /// Whether the question asks for two figures at once: two "bao nhiêu", or a second figure
@@ -1175,6 +1226,13 @@ mod tests {
         // A second figure joined by a connective, whatever the connective.
         let (x, _) = t("so viec tam dinh chi theo loai an kem tong tien phai thi hanh");
         assert!(asks_two(&x));
+        // Money said as a condition asks no money.
+        let (x, _) = t("bao nhiêu việc có số tiền phải thi hành bằng 0, chia theo loại án");
+        assert!(!asks_money(&x));
+        let (x, _) = t("bao nhiêu việc trên 1 tỷ đồng");
+        assert!(!asks_money(&x));
+        let (x, _) = t("tổng số tiền của các việc trên 1 tỷ đồng là bao nhiêu");
+        assert!(asks_money(&x));
         let (x, _) = t("Số việc của Hà Nội và so sánh với cả nước");
         assert!(!asks_two(&x), "\"và so sánh\" is no figure");
         // "hợp nhất" is not a superlative.
