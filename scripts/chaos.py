@@ -56,7 +56,9 @@ class Replica:
         self.proc = None
 
     def start(self):
-        env = dict(os.environ, IOC_INGEST_TOKEN=TOKEN, RUST_LOG="warn")
+        # No language model: this run is about the feed, not the questions.
+        env = dict(os.environ, IOC_INGEST_TOKEN=TOKEN, RUST_LOG="warn",
+                   IOC_MODEL_PATH=os.path.join("target", "chaos", "no-model.gguf"))
         self.proc = subprocess.Popen(
             [IOC, "--database-url", self.url, "serve", "--addr", f"127.0.0.1:{self.port}"],
             env=env, stdout=self.log, stderr=self.log)
@@ -79,7 +81,10 @@ class Replica:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=30)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
 
     def snapshot(self, kiosk):
         """The national and provincial figures of the first `kpi` event of /api/live."""

@@ -5,7 +5,13 @@
 // `Performance.getMetrics`) and the renderer process's resident memory (before and after a
 // forced garbage collection). Prints one JSON line per sample and a summary.
 //
-//   node tests/e2e/soak.mjs [--minutes 60] [--rate 5] [--scale 0.02]
+//   node tests/e2e/soak.mjs [--minutes 60] [--rate 5] [--scale 0.02] [--plain 1]
+//
+// `--plain 1`: as a wall display runs — Chromium started on its own, no DevTools client
+// attached while it soaks (Playwright's CDP session enables the Network domain, whose buffer of
+// response bodies grows in the renderer with every page update and is no leak of the page).
+// The page is attached to only at the start (hydration) and at the end (its version), and the
+// samples are the renderer's resident memory.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,6 +71,10 @@ simulator.on('exit', (code) => {
 });
 
 const before = new Set(rendererPids());
+if (arg('plain', 0)) {
+  await plainSoak();
+  process.exit(0);
+}
 const browser = await chromium.launch(CHROMIUM);
 const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
 await page.goto(new URL(`/man-hinh?kiosk=${DEMO.kioskToken}`, baseUrl).href);
@@ -118,3 +128,53 @@ await browser.close();
 server.kill('SIGTERM');
 await new Promise((r) => server.once('exit', r));
 rmSync(dir, { recursive: true, force: true });
+
+/** The `--plain` soak (see the header). */
+async function plainSoak() {
+  const port = 9300 + Math.floor(Math.random() * 500);
+  const url = new URL(`/man-hinh?kiosk=${DEMO.kioskToken}`, baseUrl).href;
+  const browserProc = spawn(CHROMIUM.executablePath, [...CHROMIUM.args, '--window-size=1920,1080',
+    `--remote-debugging-port=${port}`, `--user-data-dir=${path.join(dir, 'profile')}`, url], { stdio: 'ignore' });
+  const attach = async () => {
+    for (let i = 0; i < 100; i++) {
+      try { return await chromium.connectOverCDP(`http://127.0.0.1:${port}`); } catch { await new Promise((r) => setTimeout(r, 300)); }
+    }
+    throw new Error('cannot attach to Chromium');
+  };
+  const look = async () => {
+    const b = await attach();
+    const page = b.contexts()[0].pages()[0];
+    await page.waitForSelector('html[data-hydrated="true"]', { timeout: 60_000 });
+    const seen = {
+      version: await page.locator('.wall-clock').getAttribute('data-version'),
+      banner: await page.locator('.live-banner.live-banner-on').count(),
+    };
+    await b.close(); // disconnects; Chromium keeps running
+    return seen;
+  };
+  const start = await look();
+  const ours = rendererPids().filter((pid) => !before.has(pid));
+  const samples = [];
+  const started = Date.now();
+  for (let minute = 0; minute <= MINUTES; minute++) {
+    if (minute > 0) await new Promise((r) => setTimeout(r, 60_000));
+    const sample = { minute, renderer_rss_mib: rssMiB(ours), renderers: ours.length };
+    samples.push(sample);
+    console.log(JSON.stringify(sample));
+  }
+  const end = await look();
+  const health = await (await fetch(new URL('/api/health', baseUrl))).json();
+  const summary = {
+    plain: true, minutes: MINUTES, rate_per_s: RATE, scale: SCALE, wall_s: Math.round((Date.now() - started) / 1000),
+    renderer_rss_mib: [samples[1]?.renderer_rss_mib ?? samples[0].renderer_rss_mib, samples[samples.length - 1].renderer_rss_mib],
+    page_versions: [start.version, end.version], server_version: health.feed?.applied, banner_at_end: end.banner,
+  };
+  console.log(JSON.stringify({ summary }));
+  writeFileSync(path.join(RESULTS, 'soak-plain.json'), JSON.stringify({ samples, summary }, null, 1));
+  soaking = false;
+  simulator.kill('SIGTERM');
+  browserProc.kill('SIGTERM');
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}

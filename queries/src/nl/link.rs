@@ -268,6 +268,9 @@ pub struct Linked {
     pub both_rates: bool,
     /// Money asked in triệu đồng ("bao nhiêu triệu đồng"), not the default tỷ đồng.
     pub in_millions: bool,
+    /// The values named must all hold, not any one ("vừa phong tỏa vừa khấu trừ", "cả … lẫn
+    /// …", "đồng thời"): records of several kinds are each required.
+    pub all_of: bool,
     /// Further offices of the same province named with it ("Phòng khu vực 3, 8 và 12"): a
     /// command goes to each; a question about several offices is not the first one's.
     pub more_offices: Vec<String>,
@@ -482,6 +485,13 @@ pub fn link(text: &Text, scope: &Scope, as_of: NaiveDate) -> Linked {
     out.in_millions =
         text.has_any(&["trieu dong", "bao nhieu trieu", "tinh bang trieu"]) && !text.has("ty dong");
     out.wants_target = text.has_any(&["chi tieu", "ke hoach duoc giao"]);
+    let words = text.words();
+    out.all_of = words.iter().filter(|w| **w == "vua").count() >= 2
+        || text.has_any(&["dong thoi", "ca hai bien phap", "ca hai loai"])
+        || words
+            .iter()
+            .position(|w| *w == "ca")
+            .is_some_and(|i| words[i..].contains(&"lan"));
     out.both_rates = (text.has("ve viec") && text.has("ve tien"))
         || text.has_any(&[
             "viec lan tien",

@@ -1976,8 +1976,8 @@ fn apply_conditions(
         }
         let pred = if c.negated { negate(&pred) } else { pred };
         // Values of one attribute are alternatives (OR); different attributes and negations
-        // all hold (AND).
-        let attribute = if c.negated {
+        // all hold (AND), and so do records of several kinds asked together ("vừa … vừa …").
+        let attribute = if c.negated || (l.all_of && pred.contains(" IN (SELECT")) {
             pred.clone()
         } else {
             attribute_of(c)
@@ -2257,6 +2257,18 @@ mod tests {
         assert!(from.contains("d.loai = 'to_cao'"), "{s}");
         assert!(select.contains("d.ket_qua = 'dung'"), "{s}");
         assert!(!select.contains("to_cao"), "{s}");
+    }
+
+    #[test]
+    fn records_of_several_kinds_asked_together_must_all_exist() {
+        let s = sql(
+            "Có bao nhiêu việc vừa bị phong tỏa tài khoản vừa bị khấu trừ tiền trong tài khoản?",
+            &Scope::National,
+            p("so_viec", "tat_ca", "khong", "khong", None),
+        );
+        assert!(s.contains("'phong_toa_tai_khoan')"), "{s}");
+        assert!(s.contains("'khau_tru_tai_khoan')"), "{s}");
+        assert!(!s.contains(" OR "), "both measures, not either: {s}");
     }
 
     #[test]
