@@ -613,6 +613,11 @@ impl Frames {
         self.frame(table).height()
     }
 
+    /// Bytes the frames' buffers take (Polars' estimate, string buffers included).
+    pub fn estimated_bytes(&self) -> usize {
+        self.tables.iter().map(DataFrame::estimated_size).sum()
+    }
+
     /// A counter increased by every change; snapshots carry it to say what they were built
     /// from.
     pub const fn version(&self) -> u64 {

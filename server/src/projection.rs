@@ -445,6 +445,10 @@ impl Projection {
                 match engine.as_mut() {
                     Some(engine) => {
                         let update = engine.apply(frames, updates, &at)?;
+                        tracing::debug!(
+                            frames_mib = frames.estimated_bytes() / (1 << 20),
+                            "frames after an update"
+                        );
                         Ok((
                             Some(update.snapshot),
                             update.alerts,
