@@ -554,8 +554,17 @@ mod tests {
         seen
     }
 
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_slow_client_skips_to_a_snapshot_and_never_holds_up_the_others() {
+    /// A seeded store (scale 0.001), its projection and the updater applying its change log.
+    struct Running {
+        _dir: tempfile::TempDir,
+        store: crate::store::Store,
+        projection: Projection,
+        feed: crate::feed::Feed,
+        stop: CancellationToken,
+        updater: tokio::task::JoinHandle<()>,
+    }
+
+    async fn running() -> Running {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite:{}", dir.path().join("ioc.db").display());
         let store = crate::store::Store::connect(&url).await.expect("connect");
@@ -572,6 +581,41 @@ mod tests {
         let feed = crate::feed::Feed::new();
         let stop = CancellationToken::new();
         let updater = projection.spawn_updater(store.clone(), &feed, stop.clone());
+        Running {
+            _dir: dir,
+            store,
+            projection,
+            feed,
+            stop,
+            updater,
+        }
+    }
+
+    /// Logs a change and waits until the projection has published `version`.
+    async fn publish_one(
+        store: &crate::store::Store,
+        feed: &crate::feed::Feed,
+        projection: &Projection,
+        version: u64,
+    ) {
+        let changes = crate::feed::ChangeSet::of(queries::schema::Table::ViecThiHanh, 1);
+        crate::feed::append(store, &changes).await.expect("log");
+        feed.wake();
+        while projection.latest().version < version {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_slow_client_skips_to_a_snapshot_and_never_holds_up_the_others() {
+        let Running {
+            _dir,
+            store,
+            projection,
+            feed,
+            stop,
+            updater,
+        } = running().await;
         let (task_bus, _) = broadcast::channel::<Arc<crate::tasks::TaskEvent>>(1);
         let client = || {
             let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
@@ -596,12 +640,7 @@ mod tests {
             "a seeded store has logged nothing"
         );
         for version in 1..=last {
-            let changes = crate::feed::ChangeSet::of(queries::schema::Table::ViecThiHanh, 1);
-            crate::feed::append(&store, &changes).await.expect("log");
-            feed.wake();
-            while projection.latest().version < version {
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
+            publish_one(&store, &feed, &projection, version).await;
         }
         let fast = fast.await.expect("fast reader");
         let ids: Vec<u64> = fast.iter().map(|(v, _)| *v).collect();
@@ -624,6 +663,31 @@ mod tests {
         assert!(
             slow.len() < fast.len(),
             "the stalled client skipped versions instead of replaying them all: {slow:?}"
+        );
+        stop.cancel();
+        updater.await.expect("updater");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn published_versions_are_released_once_out_of_the_history() {
+        let Running {
+            _dir,
+            store,
+            projection,
+            feed,
+            stop,
+            updater,
+        } = running().await;
+        let first = Arc::downgrade(&projection.latest());
+        let last = u64::try_from(crate::projection::HISTORY * 2 + 8).expect("small");
+        for version in 1..=last {
+            publish_one(&store, &feed, &projection, version).await;
+        }
+        assert_eq!(
+            first.strong_count(),
+            0,
+            "the first version is held after {last} more (history keeps {})",
+            crate::projection::HISTORY
         );
         stop.cancel();
         updater.await.expect("updater");

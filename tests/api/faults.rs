@@ -18,13 +18,18 @@ async fn health(app: &TestApp) -> (u16, Option<String>, Value) {
         .send()
         .await
         .expect("health");
+    answer(resp).await
+}
+
+/// A response as (status, `Retry-After`, JSON body).
+async fn answer(resp: reqwest::Response) -> (u16, Option<String>, Value) {
     let status = resp.status().as_u16();
     let retry = resp
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    (status, retry, resp.json().await.expect("health json"))
+    (status, retry, resp.json().await.expect("a JSON body"))
 }
 
 /// Polls `/api/health` until it answers `status` (at most 30 s).
@@ -50,13 +55,7 @@ async fn post(app: &TestApp, events: Vec<Value>) -> (u16, Option<String>, Value)
         .send()
         .await
         .expect("post");
-    let status = resp.status().as_u16();
-    let retry = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (status, retry, resp.json().await.expect("json"))
+    answer(resp).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

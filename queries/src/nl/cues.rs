@@ -543,12 +543,17 @@ pub fn without_inclusions(text: &Text) -> Text {
             }
         }
     }
+    kept_words(text, &w, &keep)
+}
+
+/// `text` with only the words `keep` marks (itself when all are kept).
+fn kept_words(text: &Text, words: &[&str], keep: &[bool]) -> Text {
     if keep.iter().all(|k| *k) {
         return text.clone();
     }
-    let kept: Vec<&str> = w
+    let kept: Vec<&str> = words
         .iter()
-        .zip(&keep)
+        .zip(keep)
         .filter(|(_, k)| **k)
         .map(|(x, _)| *x)
         .collect();
@@ -1019,16 +1024,7 @@ pub fn without_money_conditions(text: &Text) -> Text {
             }
         }
     }
-    if keep.iter().all(|k| *k) {
-        return text.clone();
-    }
-    let kept: Vec<&str> = w
-        .iter()
-        .zip(&keep)
-        .filter(|(_, k)| **k)
-        .map(|(x, _)| *x)
-        .collect();
-    Text::new(&kept.join(" "))
+    kept_words(text, &w, &keep)
 }
 
 /// Whether the question asks for two figures at once: two "bao nhiêu", or a second figure
