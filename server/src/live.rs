@@ -591,41 +591,39 @@ mod tests {
         }
     }
 
-    /// Logs a change and waits until the projection has published `version`.
-    async fn publish_one(
-        store: &crate::store::Store,
-        feed: &crate::feed::Feed,
-        projection: &Projection,
-        version: u64,
-    ) {
-        let changes = crate::feed::ChangeSet::of(queries::schema::Table::ViecThiHanh, 1);
-        crate::feed::append(store, &changes).await.expect("log");
-        feed.wake();
-        while projection.latest().version < version {
-            tokio::time::sleep(Duration::from_millis(2)).await;
+    impl Running {
+        /// Logs a change and waits until the projection has published `version`.
+        async fn publish_one(&self, version: u64) {
+            let changes = crate::feed::ChangeSet::of(queries::schema::Table::ViecThiHanh, 1);
+            crate::feed::append(&self.store, &changes)
+                .await
+                .expect("log");
+            self.feed.wake();
+            while self.projection.latest().version < version {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+
+        /// Stops the updater and waits for it.
+        async fn stop(self) {
+            self.stop.cancel();
+            self.updater.await.expect("updater");
         }
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn a_slow_client_skips_to_a_snapshot_and_never_holds_up_the_others() {
-        let Running {
-            _dir,
-            store,
-            projection,
-            feed,
-            stop,
-            updater,
-        } = running().await;
+        let r = running().await;
         let (task_bus, _) = broadcast::channel::<Arc<crate::tasks::TaskEvent>>(1);
         let client = || {
             let (tx, rx) = mpsc::channel(CLIENT_BUFFER);
             tokio::spawn(feed_client(
-                projection.clone(),
+                r.projection.clone(),
                 task_bus.subscribe(),
                 Scope::National,
                 None,
                 tx,
-                stop.clone(),
+                r.stop.clone(),
             ));
             rx
         };
@@ -635,12 +633,12 @@ mod tests {
             1 + u64::try_from(CLIENT_BUFFER + crate::projection::STREAM_BUFFER + 8).expect("small");
         let fast = tokio::spawn(kpi_events(client(), last));
         assert_eq!(
-            projection.latest().version,
+            r.projection.latest().version,
             0,
             "a seeded store has logged nothing"
         );
         for version in 1..=last {
-            publish_one(&store, &feed, &projection, version).await;
+            r.publish_one(version).await;
         }
         let fast = fast.await.expect("fast reader");
         let ids: Vec<u64> = fast.iter().map(|(v, _)| *v).collect();
@@ -664,24 +662,16 @@ mod tests {
             slow.len() < fast.len(),
             "the stalled client skipped versions instead of replaying them all: {slow:?}"
         );
-        stop.cancel();
-        updater.await.expect("updater");
+        r.stop().await;
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn published_versions_are_released_once_out_of_the_history() {
-        let Running {
-            _dir,
-            store,
-            projection,
-            feed,
-            stop,
-            updater,
-        } = running().await;
-        let first = Arc::downgrade(&projection.latest());
+        let r = running().await;
+        let first = Arc::downgrade(&r.projection.latest());
         let last = u64::try_from(crate::projection::HISTORY * 2 + 8).expect("small");
         for version in 1..=last {
-            publish_one(&store, &feed, &projection, version).await;
+            r.publish_one(version).await;
         }
         assert_eq!(
             first.strong_count(),
@@ -689,7 +679,6 @@ mod tests {
             "the first version is held after {last} more (history keeps {})",
             crate::projection::HISTORY
         );
-        stop.cancel();
-        updater.await.expect("updater");
+        r.stop().await;
     }
 }

@@ -11,8 +11,8 @@
 //! (which upserts them and updates its cached facts from the changed rows only), and publishes
 //! the result. Nothing can be skipped: a missed wake-up is caught by the poll, and positions
 //! the log pruned before they were read (a gap) trigger a full reload. A failed read is
-//! retried from the same position; a failed computation reloads every table. Polars work runs
-//! on blocking threads.
+//! retried from the same position; after a failed computation the next update (at the next
+//! logged change) reloads every table. Polars work runs on blocking threads.
 //!
 //! Versions: a version is the log position it has applied, so version numbers grow across
 //! restarts and mean the same place in the history on every instance; a version is published
@@ -329,18 +329,21 @@ impl Projection {
                 }
                 loop {
                     match this.catch_up(&store, reload).await {
-                        Ok(more) => {
-                            reload = false;
+                        Ok(applied) => {
+                            if applied.is_some() {
+                                reload = false;
+                            }
                             if failing_since.take().is_some() {
                                 tracing::info!("projection reads the change log again");
                             }
                             this.report(None);
-                            if !more {
+                            if applied != Some(true) {
                                 break;
                             }
                         }
                         Err(e) => {
-                            reload = matches!(e, Error::Queries(_) | Error::Join);
+                            // A pending reload stays pending through read failures.
+                            reload |= matches!(e, Error::Queries(_) | Error::Join);
                             if failing_since.is_none() {
                                 tracing::error!(error = %e, reload, "projection update failed; retrying");
                                 failing_since = Some((Instant::now(), now_iso()));
@@ -381,14 +384,15 @@ impl Projection {
         });
     }
 
-    /// Reads the log after the latest version and applies it; `true` when more is waiting.
-    async fn catch_up(&self, store: &Store, reload: bool) -> Result<bool, Error> {
+    /// Reads the log after the latest version and applies it: `None` when nothing was new,
+    /// else whether more is waiting.
+    async fn catch_up(&self, store: &Store, reload: bool) -> Result<Option<bool>, Error> {
         let from = i64::try_from(self.latest().version).unwrap_or(i64::MAX);
         let since = feed::read_after(store, from, BATCH_LIMIT)
             .await
             .map_err(store::Error::from)?;
         if since.to == from {
-            return Ok(false);
+            return Ok(None);
         }
         if since.gap {
             tracing::warn!(
@@ -399,7 +403,7 @@ impl Projection {
         }
         self.apply(store, &since.changes, reload || since.gap, since.to)
             .await?;
-        Ok(since.to - from >= BATCH_LIMIT)
+        Ok(Some(since.to - from >= BATCH_LIMIT))
     }
 
     /// Re-reads the changed rows (or everything), updates the KPIs and publishes version `to`.

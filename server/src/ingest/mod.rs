@@ -129,13 +129,12 @@ impl IntoResponse for IngestError {
         } else {
             tracing::warn!(%status, error = %self, "ingest refused");
         }
-        let mut response = (status, Json(body)).into_response();
-        if matches!(self, IngestError::Store(_)) && status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(crate::store::RETRY_AFTER_S),
-            );
-        }
+        let mut response =
+            if matches!(self, IngestError::Store(_)) && status == StatusCode::SERVICE_UNAVAILABLE {
+                crate::web::unavailable_response(Json(body))
+            } else {
+                (status, Json(body)).into_response()
+            };
         if let IngestError::Throttled(minutes) = self {
             if let Ok(v) = header::HeaderValue::from_str(&(minutes * 60).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
