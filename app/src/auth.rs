@@ -178,12 +178,9 @@ pub async fn audit_entries(query: AuditQuery) -> Result<AuditPage, AppError> {
             crate::text::auth::ERR_FORBIDDEN.to_owned(),
         )));
     }
-    let source = use_context::<ssr::AuthContext>().ok_or_else(|| {
-        tracing::error!("AuthContext missing from the Leptos context");
-        crate::ssr::with_status(AppError::Internal)
-    })?;
-    source
-        .0
+    crate::ssr::app_state()
+        .map_err(crate::ssr::with_status)?
+        .audit
         .audit_page(query)
         .await
         .map_err(crate::ssr::with_status)
@@ -197,7 +194,6 @@ pub mod ssr {
     use crate::ssr::BoxFuture;
     use leptos::prelude::*;
     use queries::access::User;
-    use std::sync::Arc;
 
     /// The signed-in user of the current request, if any.
     pub fn user() -> Option<User> {
@@ -250,17 +246,13 @@ pub mod ssr {
         ) -> BoxFuture<'_, ()>;
     }
 
-    /// The [`AuditSource`] in the Leptos context of every request.
-    #[derive(Clone)]
-    pub struct AuthContext(pub Arc<dyn AuditSource>);
-
     /// When the current user signed in before this session, microseconds since the Unix
     /// epoch: the second newest successful login in the audit log (entry ids start with the
     /// time). `None` for a first visit or when the log cannot be read.
     pub async fn previous_visit_us() -> Option<i64> {
-        let (ctx, user) = (use_context::<AuthContext>()?, user()?);
-        let logins = ctx
-            .0
+        let (state, user) = (crate::ssr::app_state().ok()?, user()?);
+        let logins = state
+            .audit
             .audit_page(AuditQuery {
                 action: Some("login".into()),
                 actor: Some(user.login),
@@ -277,11 +269,11 @@ pub mod ssr {
     /// actions, questions). Does nothing outside a request.
     /// `detail` is JSON text (or empty).
     pub async fn audit(action: &str, outcome: &str, detail: String) {
-        let (Some(ctx), Some(user)) = (use_context::<AuthContext>(), user()) else {
+        let (Ok(state), Some(user)) = (crate::ssr::app_state(), user()) else {
             tracing::warn!(action, "audit outside a signed-in request");
             return;
         };
-        ctx.0.record(&user, action, outcome, detail).await;
+        state.audit.record(&user, action, outcome, detail).await;
     }
 }
 

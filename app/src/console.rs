@@ -1,6 +1,6 @@
 //! The analyst console's server side as the app sees it: the [`Asker`] the `server` crate
 //! implements (the model, the pipeline, the guard and the audit log live there), provided to
-//! every request as an [`AskContext`]. Compiled with `ssr` only.
+//! every request in [`crate::ssr::AppState`]. Compiled with `ssr` only.
 
 use crate::error::AppError;
 use crate::ssr::BoxFuture;
@@ -62,10 +62,6 @@ pub trait Asker: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<AskReply, AppError>>;
 }
 
-/// The [`Asker`] in the Leptos context of every request.
-#[derive(Clone)]
-pub struct AskContext(pub Arc<dyn Asker>);
-
 /// The caller of the current request, from the auth middleware's extensions.
 ///
 /// # Errors
@@ -106,8 +102,5 @@ pub fn caller(province: Option<String>) -> Result<Caller, AppError> {
 /// # Errors
 /// [`AppError::Internal`] when the server did not provide it.
 pub fn asker() -> Result<Arc<dyn Asker>, AppError> {
-    use_context::<AskContext>().map(|c| c.0).ok_or_else(|| {
-        tracing::error!("AskContext missing from the Leptos context");
-        AppError::Internal
-    })
+    Ok(crate::ssr::app_state()?.asker)
 }

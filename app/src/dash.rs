@@ -114,13 +114,9 @@ pub fn may_open(
     can_bo_id: Option<i64>,
 ) -> bool {
     match scope {
-        Scope::National | Scope::Kiosk => true,
-        Scope::Province { ma_tinh: own } => ma_tinh == Some(own.as_str()),
-        Scope::Office {
-            don_vi_id: own,
-            ma_tinh: own_tinh,
-        } => don_vi_id == Some(*own) && ma_tinh.is_none_or(|m| m == own_tinh),
+        // An officer opens their own page and cases, not their office's.
         Scope::Officer { can_bo_id: own, .. } => can_bo_id == Some(*own),
+        _ => scope.reach().includes(ma_tinh, don_vi_id),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Server-side context of the app: what server functions find through Leptos context.
 //!
-//! `server` builds an [`AppState`] at startup and provides it to every request.
+//! `server` builds one [`AppState`] at startup and provides it to every request.
 
 use crate::error::AppError;
 use crate::wire::NationalTotals;
@@ -25,9 +25,7 @@ pub trait DataSource: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`AppError::Unavailable`] while no snapshot can be read.
-    fn dashboard(&self) -> BoxFuture<'_, Result<Arc<crate::dash::Dashboard>, AppError>> {
-        Box::pin(async { Err(AppError::Unavailable) })
-    }
+    fn dashboard(&self) -> BoxFuture<'_, Result<Arc<crate::dash::Dashboard>, AppError>>;
 
     /// One page of the overdue list (rows flagged by the overdue rules), already confined to
     /// the caller's scope by the server function.
@@ -36,10 +34,8 @@ pub trait DataSource: Send + Sync + 'static {
     /// [`AppError::Unavailable`] when the list cannot be read.
     fn overdue(
         &self,
-        _query: crate::wire::dash::OverdueQuery,
-    ) -> BoxFuture<'_, Result<crate::wire::dash::OverdueList, AppError>> {
-        Box::pin(async { Err(AppError::Unavailable) })
-    }
+        query: crate::wire::dash::OverdueQuery,
+    ) -> BoxFuture<'_, Result<crate::wire::dash::OverdueList, AppError>>;
 
     /// Every row of the overdue list for `query` (its page is ignored), at most `max_rows`:
     /// the CSV export.
@@ -48,11 +44,9 @@ pub trait DataSource: Send + Sync + 'static {
     /// [`AppError::Unavailable`] when the list cannot be read.
     fn overdue_export(
         &self,
-        _query: crate::wire::dash::OverdueQuery,
-        _max_rows: usize,
-    ) -> BoxFuture<'_, Result<Vec<crate::wire::dash::OverdueRow>, AppError>> {
-        Box::pin(async { Err(AppError::Unavailable) })
-    }
+        query: crate::wire::dash::OverdueQuery,
+        max_rows: usize,
+    ) -> BoxFuture<'_, Result<Vec<crate::wire::dash::OverdueRow>, AppError>>;
 
     /// The open cases of officer `can_bo_id` (oldest intake first): the total and one page of
     /// [`crate::wire::dash::OverdueQuery::PAGE_SIZE`] rows.
@@ -61,11 +55,9 @@ pub trait DataSource: Send + Sync + 'static {
     /// [`AppError::Unavailable`] when the store cannot answer.
     fn officer_cases(
         &self,
-        _can_bo_id: i64,
-        _page: usize,
-    ) -> BoxFuture<'_, Result<(usize, Vec<crate::wire::dash::CaseRow>), AppError>> {
-        Box::pin(async { Err(AppError::Unavailable) })
-    }
+        can_bo_id: i64,
+        page: usize,
+    ) -> BoxFuture<'_, Result<(usize, Vec<crate::wire::dash::CaseRow>), AppError>>;
 
     /// A case with its timeline; `None` when there is no such case.
     ///
@@ -73,17 +65,22 @@ pub trait DataSource: Send + Sync + 'static {
     /// [`AppError::Unavailable`] when the store cannot answer.
     fn case_detail(
         &self,
-        _id: i64,
-    ) -> BoxFuture<'_, Result<Option<crate::wire::dash::CaseDetail>, AppError>> {
-        Box::pin(async { Err(AppError::Unavailable) })
-    }
+        id: i64,
+    ) -> BoxFuture<'_, Result<Option<crate::wire::dash::CaseDetail>, AppError>>;
 }
 
-/// Everything a server function may use.
+/// Everything a server function may use: the server's four ports, built once at startup.
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// Dashboards, drill-down, overdue list and case pages.
     pub data: Arc<dyn DataSource>,
+    /// The analyst console.
+    pub asker: Arc<dyn crate::console::Asker>,
+    /// The audit log.
+    pub audit: Arc<dyn crate::auth::ssr::AuditSource>,
+    /// Tasks.
+    pub tasks: Arc<dyn crate::pages::tasks::TaskService>,
 }
 
 /// The [`AppState`] of the current request.

@@ -52,17 +52,27 @@ impl Scope {
         self.province().is_none_or(|own| own == ma_tinh)
     }
 
+    /// The part of the organisation whose records this scope reads: the one rule behind
+    /// [`Scope::covers`], page access and the SQL filters of per-unit records.
+    pub fn reach(&self) -> Reach<'_> {
+        match self {
+            Scope::National | Scope::Kiosk => Reach::All,
+            Scope::Province { ma_tinh } => Reach::Province(ma_tinh),
+            Scope::Office { don_vi_id, ma_tinh }
+            | Scope::Officer {
+                don_vi_id, ma_tinh, ..
+            } => Reach::Office {
+                ma_tinh,
+                don_vi_id: *don_vi_id,
+            },
+        }
+    }
+
     /// Whether this scope covers a record of unit `don_vi_id` in province `ma_tinh` that is
     /// kept per unit (a task, a target): the country, the province, or the office itself; an
     /// officer is covered by the records of their office.
     pub fn covers(&self, ma_tinh: &str, don_vi_id: i64) -> bool {
-        match self {
-            Scope::National | Scope::Kiosk => true,
-            Scope::Province { ma_tinh: own } => own == ma_tinh,
-            Scope::Office { don_vi_id: own, .. } | Scope::Officer { don_vi_id: own, .. } => {
-                *own == don_vi_id
-            }
-        }
+        self.reach().includes(Some(ma_tinh), Some(don_vi_id))
     }
 
     /// Whether this scope sees the whole country's breakdowns.
@@ -96,6 +106,30 @@ impl Scope {
             _ => Err(format!(
                 "vai trò không hợp lệ: {role} (dùng central hoặc province:<mã tỉnh>)"
             )),
+        }
+    }
+}
+
+/// What a scope reads ([`Scope::reach`]): everything, one province, or one office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach<'a> {
+    All,
+    Province(&'a str),
+    Office { ma_tinh: &'a str, don_vi_id: i64 },
+}
+
+impl Reach<'_> {
+    /// Whether the place (`ma_tinh`, `don_vi_id`) lies within this reach. A `None` names a
+    /// wider place — the country (both `None`) or a whole province (`don_vi_id` `None`) —
+    /// which only a wider reach includes.
+    pub fn includes(self, ma_tinh: Option<&str>, don_vi_id: Option<i64>) -> bool {
+        match self {
+            Reach::All => true,
+            Reach::Province(own) => ma_tinh == Some(own),
+            Reach::Office {
+                ma_tinh: own_tinh,
+                don_vi_id: own,
+            } => don_vi_id == Some(own) && ma_tinh.is_none_or(|m| m == own_tinh),
         }
     }
 }

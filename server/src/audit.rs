@@ -7,7 +7,7 @@
 //! database wipes every table, this one too). [`list`] pages through it for the `/nhat-ky`
 //! page, newest first.
 
-use crate::store::{Result, Store};
+use crate::store::{Arg, Result, Store};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
@@ -162,26 +162,21 @@ pub async fn record(store: &Store, entry: &AuditEntry) -> Result<()> {
     } else {
         entry.detail.to_string()
     };
-    macro_rules! insert {
-        ($pool:expr) => {
-            sqlx::query(SQL)
-                .bind(&id)
-                .bind(&at)
-                .bind(entry.user_id)
-                .bind(&entry.action)
-                .bind(&detail)
-                .bind(&entry.outcome)
-                .bind(&entry.actor)
-                .bind(&entry.address)
-                .execute($pool)
-                .await
-                .map(drop)?
-        };
-    }
-    match store {
-        Store::Sqlite(pool) => insert!(pool),
-        Store::Postgres(pool) => insert!(pool),
-    }
+    store
+        .exec(
+            SQL,
+            &[
+                id.into(),
+                at.into(),
+                entry.user_id.into(),
+                (&entry.action).into(),
+                detail.into(),
+                (&entry.outcome).into(),
+                (&entry.actor).into(),
+                (&entry.address).into(),
+            ],
+        )
+        .await?;
     Ok(())
 }
 
@@ -246,33 +241,19 @@ pub async fn list(store: &Store, f: &Filter) -> Result<(Vec<Row>, i64)> {
             .map(|d| d.format("%Y-%m-%d").to_string());
     let size = i64::from(f.page_size.clamp(1, 500));
     let offset = i64::from(f.page) * size;
-    macro_rules! run {
-        ($pool:expr) => {{
-            let rows: Vec<Row> = sqlx::query_as(&rows_sql)
-                .bind(&f.action)
-                .bind(&f.actor)
-                .bind(&f.outcome)
-                .bind(&from)
-                .bind(&to)
-                .bind(size)
-                .bind(offset)
-                .fetch_all($pool)
-                .await?;
-            let total: i64 = sqlx::query_scalar(&count_sql)
-                .bind(&f.action)
-                .bind(&f.actor)
-                .bind(&f.outcome)
-                .bind(&from)
-                .bind(&to)
-                .fetch_one($pool)
-                .await?;
-            (rows, total)
-        }};
-    }
-    Ok(match store {
-        Store::Sqlite(pool) => run!(pool),
-        Store::Postgres(pool) => run!(pool),
-    })
+    let filters: [Arg; 5] = [
+        (&f.action).into(),
+        (&f.actor).into(),
+        (&f.outcome).into(),
+        from.into(),
+        to.into(),
+    ];
+    let page = [Arg::Int(size), Arg::Int(offset)];
+    let rows: Vec<Row> = store
+        .all(&rows_sql, &[&filters[..], &page].concat())
+        .await?;
+    let (total,): (i64,) = store.one(&count_sql, &filters).await?;
+    Ok((rows, total))
 }
 
 #[cfg(test)]

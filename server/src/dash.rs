@@ -10,7 +10,7 @@ use crate::projection::Projection;
 use crate::store::Store;
 use app::dash::{Dashboard, DayBefore, MonthPoint, RuleCounts, SeriesLevel, UnitTasks};
 use app::error::AppError;
-use app::ssr::{AppState, BoxFuture, DataSource};
+use app::ssr::{BoxFuture, DataSource};
 use app::text::dash as t;
 use app::wire::dash::{
     CaseDetail, CaseRow, OverdueList, OverdueQuery, OverdueRow, TaskItem, TimelineEntry, UnitKpi,
@@ -43,9 +43,8 @@ struct Names {
     officers: HashMap<i64, (String, i64)>,
 }
 
-/// The [`DataSource`] of the running server: delegates the home page's totals to `inner`.
+/// The [`DataSource`] of the running server.
 pub struct Data {
-    inner: Arc<dyn DataSource>,
     store: Store,
     projection: Projection,
     names: OnceCell<Arc<Names>>,
@@ -55,19 +54,17 @@ pub struct Data {
     overdue: Mutex<Option<(u64, Arc<OverdueTable>)>>,
 }
 
-/// `app` with the dashboards' data source in place of its own.
-pub fn with_dashboards(app: AppState, store: &Store, projection: &Projection) -> AppState {
-    AppState {
-        data: Arc::new(Data {
-            inner: app.data.clone(),
-            store: store.clone(),
-            projection: projection.clone(),
+impl Data {
+    /// The data source over `store` and its `projection`.
+    pub fn new(store: Store, projection: Projection) -> Data {
+        Data {
+            store,
+            projection,
             names: OnceCell::new(),
             dashboard: Mutex::new(None),
             day_before: Mutex::new(None),
             overdue: Mutex::new(None),
-        }),
-        ..app
+        }
     }
 }
 
@@ -96,16 +93,8 @@ struct OfficerName {
 async fn read_names(store: &Store) -> Result<Names, sqlx::Error> {
     const UNITS: &str = "SELECT CAST(id AS BIGINT) AS id, ma, ten, ma_tinh FROM don_vi";
     const OFFICERS: &str = "SELECT CAST(id AS BIGINT) AS id, ho_ten, CAST(don_vi_id AS BIGINT) AS don_vi_id FROM can_bo";
-    let (units, officers): (Vec<UnitName>, Vec<OfficerName>) = match store {
-        Store::Sqlite(pool) => (
-            sqlx::query_as(UNITS).fetch_all(pool).await?,
-            sqlx::query_as(OFFICERS).fetch_all(pool).await?,
-        ),
-        Store::Postgres(pool) => (
-            sqlx::query_as(UNITS).fetch_all(pool).await?,
-            sqlx::query_as(OFFICERS).fetch_all(pool).await?,
-        ),
-    };
+    let units: Vec<UnitName> = store.all(UNITS, &[]).await?;
+    let officers: Vec<OfficerName> = store.all(OFFICERS, &[]).await?;
     let mut names = Names::default();
     for u in units {
         names.unit_by_code.insert(u.ma.clone(), u.id);
@@ -546,32 +535,10 @@ async fn officer_cases(
     let size = OverdueQuery::PAGE_SIZE;
     let limit = i64::try_from(size).unwrap_or(50);
     let offset = i64::try_from(page.saturating_sub(1) * size).unwrap_or(0);
-    let (total, rows): (i64, Vec<CaseListRow>) = match store {
-        Store::Sqlite(pool) => (
-            sqlx::query_scalar(&count_sql)
-                .bind(can_bo_id)
-                .fetch_one(pool)
-                .await?,
-            sqlx::query_as(&list_sql)
-                .bind(can_bo_id)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?,
-        ),
-        Store::Postgres(pool) => (
-            sqlx::query_scalar(&count_sql)
-                .bind(can_bo_id)
-                .fetch_one(pool)
-                .await?,
-            sqlx::query_as(&list_sql)
-                .bind(can_bo_id)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?,
-        ),
-    };
+    let (total,): (i64,) = store.one(&count_sql, &[can_bo_id.into()]).await?;
+    let rows: Vec<CaseListRow> = store
+        .all(&list_sql, &[can_bo_id.into(), limit.into(), offset.into()])
+        .await?;
     let rows = rows
         .into_iter()
         .map(|r| CaseRow {
@@ -625,10 +592,7 @@ async fn case_detail(
         trang_thai, CAST(so_tien_phai_thi_hanh AS BIGINT) AS so_tien_phai_thi_hanh, \
         CAST(so_tien_da_thi_hanh AS BIGINT) AS so_tien_da_thi_hanh, ngay_ket_thuc \
         FROM viec_thi_hanh WHERE id = $1";
-    let case: Option<CaseFull> = match store {
-        Store::Sqlite(pool) => sqlx::query_as(CASE).bind(id).fetch_optional(pool).await?,
-        Store::Postgres(pool) => sqlx::query_as(CASE).bind(id).fetch_optional(pool).await?,
-    };
+    let case: Option<CaseFull> = store.optional(CASE, &[id.into()]).await?;
     let Some(case) = case else {
         return Ok(None);
     };
@@ -651,10 +615,7 @@ async fn case_detail(
         });
     }
     for (kind, sql) in TIMELINE {
-        let rows: Vec<Dated> = match store {
-            Store::Sqlite(pool) => sqlx::query_as(sql).bind(id).fetch_all(pool).await?,
-            Store::Postgres(pool) => sqlx::query_as(sql).bind(id).fetch_all(pool).await?,
-        };
+        let rows: Vec<Dated> = store.all(sql, &[id.into()]).await?;
         for r in rows {
             let mut detail = match kind {
                 "don_thu" => t::code_name(&r.detail).to_string(),
@@ -691,7 +652,23 @@ async fn case_detail(
 
 impl DataSource for Data {
     fn national_totals(&self) -> BoxFuture<'_, Result<NationalTotals, AppError>> {
-        self.inner.national_totals()
+        Box::pin(async move {
+            let unavailable = |e: crate::store::Error| {
+                tracing::error!(error = %e, "national totals");
+                AppError::Unavailable
+            };
+            let as_of = self.store.meta("as_of").await.map_err(unavailable)?;
+            let c = self.store.national_totals().await.map_err(unavailable)?;
+            Ok(NationalTotals {
+                as_of,
+                provinces: c.provinces,
+                regional_offices: c.regional_offices,
+                active_officers: c.active_officers,
+                cases: c.cases,
+                open_cases: c.open_cases,
+                receipts_dong: c.receipts_dong,
+            })
+        })
     }
 
     fn dashboard(&self) -> BoxFuture<'_, Result<Arc<Dashboard>, AppError>> {

@@ -146,20 +146,7 @@ pub async fn record_pg(
 /// # Errors
 /// The store's error; nothing is logged then.
 pub async fn append(store: &Store, changes: &ChangeSet) -> Result<Option<Position>, sqlx::Error> {
-    match store {
-        Store::Sqlite(pool) => {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            let pos = record_sqlite(&mut tx, changes).await?;
-            tx.commit().await?;
-            Ok(pos)
-        }
-        Store::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            let pos = record_pg(&mut tx, changes).await?;
-            tx.commit().await?;
-            Ok(pos)
-        }
-    }
+    store.write_tx(None).await?.commit_with(changes).await
 }
 
 /// The newest position in the log (`0` when nothing was logged).

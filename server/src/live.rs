@@ -113,11 +113,6 @@ fn scope_key(scope: &Scope) -> String {
     }
 }
 
-/// Whether `scope` sees `alert`.
-pub fn sees_alert(scope: &Scope, alert: &Alert) -> bool {
-    scope.is_national() || scope.province() == Some(alert.ma_tinh.as_str())
-}
-
 /// What one `kpi` event carries (see the module doc).
 #[derive(Debug, Serialize)]
 pub struct LivePayload<'a> {
@@ -208,7 +203,7 @@ pub fn snapshot<'a>(p: &'a Published, scope: &Scope) -> LivePayload<'a> {
         alerts: p
             .recent_alerts
             .iter()
-            .filter(|a| sees_alert(scope, a))
+            .filter(|a| scope.may_see_province(&a.ma_tinh))
             .collect(),
     }
 }
@@ -234,7 +229,7 @@ pub fn delta<'a>(before: &Published, after: &'a Published, scope: &Scope) -> Liv
         alerts: after
             .alerts
             .iter()
-            .filter(|a| sees_alert(scope, a))
+            .filter(|a| scope.may_see_province(&a.ma_tinh))
             .collect(),
     }
 }
@@ -284,7 +279,7 @@ fn snapshot_events(p: &Published, scope: &Scope, after: Option<u64>) -> Vec<Even
     let mut out: Vec<Event> = p
         .recent_alerts
         .iter()
-        .filter(|a| sees_alert(scope, a) && after.is_none_or(|v| a.version > v))
+        .filter(|a| scope.may_see_province(&a.ma_tinh) && after.is_none_or(|v| a.version > v))
         .map(|a| alert_event(p, a))
         .collect();
     let text = p.cached(&format!("snapshot:{}", scope_key(scope)), || {
@@ -299,7 +294,7 @@ fn delta_events(before: &Published, after: &Published, scope: &Scope) -> Vec<Eve
     let mut out: Vec<Event> = after
         .alerts
         .iter()
-        .filter(|a| sees_alert(scope, a))
+        .filter(|a| scope.may_see_province(&a.ma_tinh))
         .map(|a| alert_event(after, a))
         .collect();
     let text = after.cached(&format!("delta:{}", scope_key(scope)), || {
@@ -509,11 +504,11 @@ mod tests {
         let hn = Scope::Province {
             ma_tinh: "01".into(),
         };
-        assert!(sees_alert(&Scope::National, &alert("79")));
-        assert!(sees_alert(&Scope::Kiosk, &alert("")));
-        assert!(sees_alert(&hn, &alert("01")));
-        assert!(!sees_alert(&hn, &alert("79")));
-        assert!(!sees_alert(&hn, &alert("")));
+        assert!(Scope::National.may_see_province(&alert("79").ma_tinh));
+        assert!(Scope::Kiosk.may_see_province(&alert("").ma_tinh));
+        assert!(hn.may_see_province(&alert("01").ma_tinh));
+        assert!(!hn.may_see_province(&alert("79").ma_tinh));
+        assert!(!hn.may_see_province(&alert("").ma_tinh));
     }
 
     /// The `kpi` events of a client's channel as the browser would read them: (id, kind).

@@ -4,9 +4,7 @@ use crate::config::Config;
 use crate::feed::Feed;
 use crate::projection::{self, Projection};
 use crate::store::{self, Store};
-use app::error::AppError;
-use app::ssr::{AppState, BoxFuture, DataSource};
-use app::wire::NationalTotals;
+use app::ssr::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -60,12 +58,6 @@ pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
         .site_root(cfg.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .build();
-    let app = AppState {
-        leptos_options,
-        data: Arc::new(StoreData {
-            store: store.clone(),
-        }),
-    };
     let projection = Projection::load_with(
         &store,
         queries::alerts::AlertConfig {
@@ -83,6 +75,15 @@ pub async fn build_state(cfg: &Config) -> Result<State, projection::Error> {
         feed.clone(),
         cfg.sql_budget,
     );
+    let app = AppState {
+        leptos_options,
+        data: Arc::new(crate::dash::Data::new(store.clone(), projection.clone())),
+        asker: Arc::new(console.clone()),
+        audit: Arc::new(crate::auth::bridge::StoreAudit {
+            store: store.clone(),
+        }),
+        tasks: Arc::new(tasks.clone()),
+    };
     Ok(State {
         console,
         tasks,
@@ -144,8 +145,7 @@ pub async fn run(
 }
 
 /// The whole router: API routes, Leptos pages and server functions, static files.
-pub fn router(mut state: State) -> Router {
-    state.app = crate::dash::with_dashboards(state.app.clone(), &state.store, &state.projection);
+pub fn router(state: State) -> Router {
     let options = state.app.leptos_options.clone();
     let routes = generate_route_list(app::App);
     let app_state = state.app.clone();
@@ -159,18 +159,8 @@ pub fn router(mut state: State) -> Router {
         .merge(crate::console::routes())
         .merge(crate::tasks::routes())
         .with_state(state.clone());
-    let audit_ctx = app::auth::ssr::AuthContext(Arc::new(crate::auth::bridge::StoreAudit {
-        store: state.store.clone(),
-    }));
-    let ask_ctx = app::console::AskContext(Arc::new(state.console.clone()));
-    let task_ctx = app::pages::tasks::TaskContext(Arc::new(state.tasks.clone()));
-    // Every rendered page — the 404 page too, which shows the header — gets the same context.
-    let context = move || {
-        provide_context(app_state.clone());
-        provide_context(audit_ctx.clone());
-        provide_context(ask_ctx.clone());
-        provide_context(task_ctx.clone());
-    };
+    // Every rendered page — the 404 page too, which shows the header — gets the same state.
+    let context = move || provide_context(app_state.clone());
     let pages = Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), move || {
             app::shell(shell_options.clone())
@@ -272,31 +262,4 @@ pub fn unavailable_response(body: impl IntoResponse) -> Response {
         axum::http::HeaderValue::from(store::RETRY_AFTER_S),
     );
     resp
-}
-
-/// The store seen through the app's [`DataSource`] trait.
-struct StoreData {
-    store: Store,
-}
-
-impl DataSource for StoreData {
-    fn national_totals(&self) -> BoxFuture<'_, Result<NationalTotals, AppError>> {
-        Box::pin(async move {
-            let unavailable = |e: store::Error| {
-                tracing::error!(error = %e, "national totals");
-                AppError::Unavailable
-            };
-            let as_of = self.store.meta("as_of").await.map_err(unavailable)?;
-            let c = self.store.national_totals().await.map_err(unavailable)?;
-            Ok(NationalTotals {
-                as_of,
-                provinces: c.provinces,
-                regional_offices: c.regional_offices,
-                active_officers: c.active_officers,
-                cases: c.cases,
-                open_cases: c.open_cases,
-                receipts_dong: c.receipts_dong,
-            })
-        })
-    }
 }

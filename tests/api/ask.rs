@@ -425,16 +425,18 @@ async fn csv_exports_are_scoped_with_a_bom_and_audited() {
 }
 
 /// An app over a small seeded store with the real 0.5B weights (`scripts/fetch-model.sh 0.5b`)
-/// loaded; `None` (the test passes, with a note) when the file is not in the cache.
-async fn app_with_model() -> Option<(TestDb, TestApp)> {
+/// loaded. Fails when the weights are missing: `scripts/test.sh` fetches them first.
+async fn app_with_model() -> (TestDb, TestApp) {
     // IOC_MODEL_PATH, else the default (0.5B) file in the cache, as `ioc serve` finds it.
     let path = server::config::Config::from_env()
         .ok()
-        .and_then(|c| c.model_path)?;
-    if !path.is_file() {
-        eprintln!("skipped: {} not found", path.display());
-        return None;
-    }
+        .and_then(|c| c.model_path)
+        .expect("a model path (IOC_MODEL_PATH or the default cache)");
+    assert!(
+        path.is_file(),
+        "{} not found: run scripts/fetch-model.sh 0.5b",
+        path.display()
+    );
     let db = TestDb::sqlite();
     seeded_store(&db, 0.002).await;
     let app = spawn_app_with(&db, |cfg| cfg.model_path = Some(path)).await;
@@ -461,16 +463,14 @@ async fn app_with_model() -> Option<(TestDb, TestApp)> {
         }
     }
     assert!(ready, "the model did not load in 10 minutes");
-    Some((db, app))
+    (db, app)
 }
 
 /// With the real model: a simple question gets a `query` answer with rows, the plan streamed
 /// token by token.
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_model_a_simple_question_is_answered_from_the_data() {
-    let Some((_db, app)) = app_with_model().await else {
-        return;
-    };
+    let (_db, app) = app_with_model().await;
     let (evs, answer) = ask(&app, &app.client, "Có bao nhiêu việc thi hành án ở Hà Nội?").await;
     let answer = answer.expect("answer");
     assert_eq!(answer.kind, "query", "{answer:?}");
@@ -491,9 +491,7 @@ async fn with_the_model_a_simple_question_is_answered_from_the_data() {
 /// the guard, and the answer says so.
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_model_what_the_plan_cannot_express_is_answered_by_free_sql() {
-    let Some((_db, app)) = app_with_model().await else {
-        return;
-    };
+    let (_db, app) = app_with_model().await;
     let (_, answer) = ask(&app, &app.client, "Có bao nhiêu đương sự là tổ chức?").await;
     let answer = answer.expect("answer");
     assert_eq!(answer.kind, "query", "{answer:?}");

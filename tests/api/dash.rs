@@ -8,7 +8,7 @@ use app::wire::dash::OverdueQuery;
 use queries::access::Role;
 use server::config::Config;
 
-/// The app state as the router gives it to pages (the dashboards' data source in place).
+/// The server's state (the app state pages get is `s.app`).
 async fn state(db: &TestDb) -> server::State {
     let cfg = Config {
         database_url: db.url.clone(),
@@ -18,7 +18,7 @@ async fn state(db: &TestDb) -> server::State {
 }
 
 fn data(s: &server::State) -> app::ssr::AppState {
-    server::dash::with_dashboards(s.app.clone(), &s.store, &s.projection)
+    s.app.clone()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,5 +1,5 @@
 //! Parity of the question pipeline's SQL executor with SQLite: every dev-set gold query
-//! (`../shared/eval/dev.jsonl`, kind `query`) that the guard accepts is run by
+//! (`tests/data/dev.jsonl`, a copy of `shared/eval/dev.jsonl`, kind `query`) that the guard accepts is run by
 //! `queries::sql::execute` on the Polars frames of a seeded store, in the item's role's scope,
 //! and by SQLite on the same store; the rows must agree as `eval/README.md` compares them
 //! (numbers rounded to 2 decimals, strings case-folded, order only when the SQL has ORDER BY).
@@ -19,9 +19,10 @@ use sqlx::{Column, Row};
 /// Seed scale: ~35,000 cases, enough for every gold query to return rows.
 const SCALE: f64 = 0.02;
 
-fn dev_set() -> Option<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/eval/dev.jsonl");
-    std::fs::read_to_string(path).ok()
+/// The dev question set, a copy of `shared/eval/dev.jsonl` kept with the tests.
+fn dev_set() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dev.jsonl");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The rows SQLite returns, as JSON values (integers, reals, text, null).
@@ -129,10 +130,7 @@ fn compare(gold: &ResultTable, got: &ResultTable, ordered: bool) -> Option<Strin
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_gold_queries_give_the_same_rows_on_polars_and_sqlite() {
-    let Some(dev) = dev_set() else {
-        eprintln!("sql_parity: ../shared/eval/dev.jsonl not found next to the repository; skipped");
-        return;
-    };
+    let dev = dev_set();
     let db = TestDb::sqlite();
     let store = seeded_store(&db, SCALE).await;
     let (frames, _) = server::projection::load_frames(&store)

@@ -50,10 +50,8 @@ async fn main() -> Result<(), String> {
         started.elapsed().as_secs_f64(),
         frames.height(queries::schema::Table::ViecThiHanh)
     );
-    let dev = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/eval/dev.jsonl"),
-    )
-    .map_err(|e| format!("dev.jsonl: {e}"))?;
+    let dev = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dev.jsonl"))
+        .map_err(|e| format!("dev.jsonl: {e}"))?;
     let limits = Limits::default();
     let (mut guards, mut estimates, mut polars, mut sqlite) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -68,17 +68,9 @@ pub trait TaskService: Send + Sync + 'static {
     ) -> crate::ssr::BoxFuture<'_, Result<TaskRow, AppError>>;
 }
 
-/// The [`TaskService`] in the Leptos context of every request.
-#[cfg(feature = "ssr")]
-#[derive(Clone)]
-pub struct TaskContext(pub std::sync::Arc<dyn TaskService>);
-
 #[cfg(feature = "ssr")]
 fn service() -> Result<std::sync::Arc<dyn TaskService>, AppError> {
-    use_context::<TaskContext>().map(|c| c.0).ok_or_else(|| {
-        tracing::error!("TaskContext missing from the Leptos context");
-        AppError::Internal
-    })
+    Ok(crate::ssr::app_state()?.tasks)
 }
 
 #[cfg(feature = "ssr")]

@@ -4,7 +4,7 @@
 //! as their SHA-256, so the database alone never yields a usable session.
 
 use crate::audit;
-use crate::store::{on_pool, Error as StoreError, Store};
+use crate::store::{Error as StoreError, Store};
 use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
@@ -193,9 +193,7 @@ pub async fn find_account(store: &Store, login: &str) -> Result<Option<AccountRo
          WHERE u.username = $1"
     );
     let login = normalize_login(login);
-    Ok(
-        on_pool!(store, pool => sqlx::query_as::<_, AccountRow>(&sql).bind(&login).fetch_optional(pool).await?),
-    )
+    Ok(store.optional(&sql, &[login.into()]).await?)
 }
 
 /// What a new account needs.
@@ -238,8 +236,8 @@ pub async fn add_account(store: &Store, new: &NewAccount) -> Result<i64> {
         (Some(can_bo_id), _) => {
             const SQL: &str = "SELECT CAST(dv.id AS BIGINT), dv.ma, dv.cap FROM can_bo cb \
                                JOIN don_vi dv ON dv.id = cb.don_vi_id WHERE cb.id = $1";
-            let row: Option<(i64, String, String)> = on_pool!(store, pool =>
-                sqlx::query_as(SQL).bind(can_bo_id).fetch_optional(pool).await?);
+            let row: Option<(i64, String, String)> =
+                store.optional(SQL, &[(*can_bo_id).into()]).await?;
             let Some((id, ma, cap)) = row else {
                 return Err(Error::Invalid(format!("không có cán bộ id {can_bo_id}")));
             };
@@ -254,8 +252,7 @@ pub async fn add_account(store: &Store, new: &NewAccount) -> Result<i64> {
         }
         (None, Some(ma)) => {
             const SQL: &str = "SELECT CAST(id AS BIGINT), cap FROM don_vi WHERE ma = $1";
-            let row: Option<(i64, String)> = on_pool!(store, pool =>
-                sqlx::query_as(SQL).bind(ma).fetch_optional(pool).await?);
+            let row: Option<(i64, String)> = store.optional(SQL, &[ma.into()]).await?;
             let Some((id, cap)) = row else {
                 return Err(Error::Invalid(format!("không có đơn vị mã {ma}")));
             };
@@ -274,18 +271,21 @@ pub async fn add_account(store: &Store, new: &NewAccount) -> Result<i64> {
                           password_hash, active, created_at, role) \
                           SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5, $6, 1, $7, $8 FROM users";
     let now = audit::timestamp(Utc::now());
-    on_pool!(store, pool => sqlx::query(INSERT)
-        .bind(&login)
-        .bind(new.display_name.trim())
-        .bind(access.code())
-        .bind(don_vi_id)
-        .bind(new.can_bo_id)
-        .bind(&hash)
-        .bind(&now)
-        .bind(new.role.code())
-        .execute(pool)
-        .await
-        .map(drop)?);
+    store
+        .exec(
+            INSERT,
+            &[
+                (&login).into(),
+                new.display_name.trim().into(),
+                access.code().into(),
+                don_vi_id.into(),
+                new.can_bo_id.into(),
+                hash.into(),
+                now.into(),
+                new.role.code().into(),
+            ],
+        )
+        .await?;
     let id = find_account(store, &login)
         .await?
         .map(|a| a.id)
@@ -300,19 +300,15 @@ pub async fn add_account(store: &Store, new: &NewAccount) -> Result<i64> {
 pub async fn set_password(store: &Store, user_id: i64, password: &str) -> Result<()> {
     check_new_password(password)?;
     let hash = hash_blocking(password.to_owned()).await?;
-    on_pool!(store, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(&hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-    });
+    let mut tx = store.write_tx(None).await?;
+    tx.exec(
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        &[hash.into(), user_id.into()],
+    )
+    .await?;
+    tx.exec("DELETE FROM sessions WHERE user_id = $1", &[user_id.into()])
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -343,15 +339,18 @@ pub async fn create_session(
     const SQL: &str =
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kiosk_token_id) \
                        VALUES ($1, $2, $3, $4, $5)";
-    on_pool!(store, pool => sqlx::query(SQL)
-        .bind(token_hash(&id))
-        .bind(user_id)
-        .bind(audit::timestamp(now))
-        .bind(audit::timestamp(expires_at))
-        .bind(kiosk_token_id)
-        .execute(pool)
-        .await
-        .map(drop)?);
+    store
+        .exec(
+            SQL,
+            &[
+                token_hash(&id).into(),
+                user_id.into(),
+                audit::timestamp(now).into(),
+                audit::timestamp(expires_at).into(),
+                kiosk_token_id.into(),
+            ],
+        )
+        .await?;
     Ok(NewSession { id, expires_at })
 }
 
@@ -360,11 +359,12 @@ pub async fn create_session(
 /// # Errors
 /// [`Error::Store`].
 pub async fn delete_session(store: &Store, id: &str) -> Result<()> {
-    on_pool!(store, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash(id))
-        .execute(pool)
-        .await
-        .map(drop)?);
+    store
+        .exec(
+            "DELETE FROM sessions WHERE token_hash = $1",
+            &[token_hash(id).into()],
+        )
+        .await?;
     Ok(())
 }
 
@@ -391,16 +391,13 @@ pub async fn session_user(store: &Store, id: &str) -> Result<Option<User>> {
          WHERE s.token_hash = $1"
     );
     let hash = token_hash(id);
-    let found: Option<Found> = on_pool!(store, pool =>
-        sqlx::query_as(&sql).bind(&hash).fetch_optional(pool).await?);
+    let found: Option<Found> = store.optional(&sql, &[(&hash).into()]).await?;
     let Some(found) = found else { return Ok(None) };
     let now = audit::timestamp(Utc::now());
     if found.expires_at <= now || found.revoked != 0 {
-        on_pool!(store, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(&hash)
-            .execute(pool)
-            .await
-            .map(drop)?);
+        store
+            .exec("DELETE FROM sessions WHERE token_hash = $1", &[hash.into()])
+            .await?;
         return Ok(None);
     }
     if found.account.active != 1 {
@@ -450,19 +447,23 @@ pub async fn create_kiosk_token_with(
     const SQL: &str = "INSERT INTO kiosk_tokens (id, token_hash, label, user_id, created_at) \
                        SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM kiosk_tokens";
     let hash = token_hash(token);
-    on_pool!(store, pool => sqlx::query(SQL)
-        .bind(&hash)
-        .bind(label)
-        .bind(account.id)
-        .bind(audit::timestamp(Utc::now()))
-        .execute(pool)
-        .await
-        .map(drop)?);
-    let id: i64 = on_pool!(store, pool =>
-        sqlx::query_scalar("SELECT CAST(id AS BIGINT) FROM kiosk_tokens WHERE token_hash = $1")
-            .bind(&hash)
-            .fetch_one(pool)
-            .await?);
+    store
+        .exec(
+            SQL,
+            &[
+                (&hash).into(),
+                label.into(),
+                account.id.into(),
+                audit::timestamp(Utc::now()).into(),
+            ],
+        )
+        .await?;
+    let (id,): (i64,) = store
+        .one(
+            "SELECT CAST(id AS BIGINT) FROM kiosk_tokens WHERE token_hash = $1",
+            &[hash.into()],
+        )
+        .await?;
     Ok((id, token.to_owned()))
 }
 
@@ -473,23 +474,19 @@ pub async fn create_kiosk_token_with(
 /// [`Error::Store`].
 pub async fn revoke_kiosk_token(store: &Store, id: i64) -> Result<bool> {
     let now = audit::timestamp(Utc::now());
-    let changed = on_pool!(store, pool => {
-        let mut tx = pool.begin().await?;
-        let done = sqlx::query(
+    let mut tx = store.write_tx(None).await?;
+    let changed = tx
+        .exec(
             "UPDATE kiosk_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            &[now.into(), id.into()],
         )
-        .bind(&now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query("DELETE FROM sessions WHERE kiosk_token_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        done
-    });
+        .await?;
+    tx.exec(
+        "DELETE FROM sessions WHERE kiosk_token_id = $1",
+        &[id.into()],
+    )
+    .await?;
+    tx.commit().await?;
     Ok(changed > 0)
 }
 
@@ -501,7 +498,7 @@ pub async fn list_kiosk_tokens(store: &Store) -> Result<Vec<KioskToken>> {
     const SQL: &str = "SELECT CAST(k.id AS BIGINT) AS id, k.label, u.username AS login, \
                        k.created_at, k.revoked_at FROM kiosk_tokens k JOIN users u ON u.id = k.user_id \
                        ORDER BY k.id DESC";
-    Ok(on_pool!(store, pool => sqlx::query_as::<_, KioskToken>(SQL).fetch_all(pool).await?))
+    Ok(store.all(SQL, &[]).await?)
 }
 
 /// The user a live (unrevoked) kiosk token opens, with the token's id.
@@ -520,8 +517,7 @@ pub async fn kiosk_token_user(store: &Store, token: &str) -> Result<Option<(i64,
         account: AccountRow,
         token_id: i64,
     }
-    let found: Option<Found> = on_pool!(store, pool =>
-        sqlx::query_as(&sql).bind(token_hash(token)).fetch_optional(pool).await?);
+    let found: Option<Found> = store.optional(&sql, &[token_hash(token).into()]).await?;
     Ok(found.and_then(|f| f.account.user().map(|u| (f.token_id, u))))
 }
 

@@ -134,8 +134,5 @@ async fn officer_of(store: &Store, ma: &str) -> Result<Option<(i64, String)>, ac
                        WHERE dv.ma = $1 AND cb.chuc_vu = 'chap_hanh_vien' \
                        AND cb.la_chap_hanh_vien = 1 AND cb.dang_cong_tac = 1 \
                        ORDER BY cb.id LIMIT 1";
-    Ok(match store {
-        Store::Sqlite(pool) => sqlx::query_as(SQL).bind(ma).fetch_optional(pool).await?,
-        Store::Postgres(pool) => sqlx::query_as(SQL).bind(ma).fetch_optional(pool).await?,
-    })
+    Ok(store.optional(SQL, &[ma.into()]).await?)
 }

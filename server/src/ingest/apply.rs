@@ -11,14 +11,11 @@ use super::events::{
     EnforcementDecision, EnforcementMeasure, Event, LoaiDon, Payment, Rejection, StatusChange,
     StatusTarget, VerificationResult,
 };
-use crate::feed::{self, ChangeSet, Position};
-use crate::store::Store;
+use crate::feed::{ChangeSet, Position};
+use crate::store::{Arg, Backend, Store, WriteTx};
 use chrono::{Datelike, NaiveDate};
 use queries::schema::{trang_thai as status, Table};
 use serde_json::{json, Value};
-use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Postgres, Sqlite};
 use std::collections::HashMap;
 
 /// Why applying a batch stopped.
@@ -41,129 +38,22 @@ pub enum Outcome {
     Duplicate(Value),
 }
 
-/// One bound parameter.
-#[derive(Debug, Clone)]
-enum Arg {
-    Int(i64),
-    Text(String),
-    Date(NaiveDate),
-    OptInt(Option<i64>),
-    OptText(Option<String>),
-    OptDate(Option<NaiveDate>),
-}
+/// The table PostgreSQL locks to serialise ingest batches (see the module docs).
+const SERIALIZED: &str = "ingested_events";
 
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Date(v) => q.bind(*v),
-                Arg::OptInt(v) => q.bind(*v),
-                Arg::OptText(v) => q.bind(v.clone()),
-                Arg::OptDate(v) => q.bind(*v),
-            };
+/// The sum of every case's amount due, as a float (which cannot overflow whatever is stored)
+/// saturated into `i64`.
+async fn amount_total(tx: &mut WriteTx) -> Result<i64, sqlx::Error> {
+    let sql = match tx.backend() {
+        Backend::Sqlite => "SELECT TOTAL(so_tien_phai_thi_hanh) FROM viec_thi_hanh",
+        Backend::Postgres => {
+            "SELECT CAST(COALESCE(SUM(so_tien_phai_thi_hanh), 0) AS DOUBLE PRECISION) \
+             FROM viec_thi_hanh"
         }
-        q
-    }};
-}
-
-/// A transaction on either backend.
-enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
-    Postgres(sqlx::Transaction<'static, Postgres>),
-}
-
-impl Tx {
-    async fn begin(store: &Store) -> Result<Tx, sqlx::Error> {
-        Ok(match store {
-            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                // PostgreSQL-only: serialises ingest batches (see the module docs).
-                sqlx::query("LOCK TABLE ingested_events IN EXCLUSIVE MODE")
-                    .execute(&mut *tx)
-                    .await?;
-                Tx::Postgres(tx)
-            }
-        })
-    }
-
-    /// Appends the batch's changes to the change log, inside this transaction.
-    async fn record(&mut self, changes: &ChangeSet) -> Result<Option<Position>, sqlx::Error> {
-        match self {
-            Tx::Sqlite(tx) => feed::record_sqlite(tx, changes).await,
-            Tx::Postgres(tx) => feed::record_pg(tx, changes).await,
-        }
-    }
-
-    async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
-        }
-    }
-
-    async fn exec(&mut self, sql: &str, args: &[Arg]) -> Result<u64, sqlx::Error> {
-        Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query(sql), args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            Tx::Postgres(tx) => bind_all!(sqlx::query(sql), args)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-        })
-    }
-
-    async fn row<T>(&mut self, sql: &str, args: &[Arg]) -> Result<Option<T>, sqlx::Error>
-    where
-        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
-    {
-        match self {
-            Tx::Sqlite(tx) => {
-                bind_all!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_optional(&mut **tx)
-                    .await
-            }
-            Tx::Postgres(tx) => {
-                bind_all!(sqlx::query_as::<_, T>(sql), args)
-                    .fetch_optional(&mut **tx)
-                    .await
-            }
-        }
-    }
-
-    async fn opt_i64(&mut self, sql: &str, args: &[Arg]) -> Result<Option<i64>, sqlx::Error> {
-        Ok(self
-            .row::<(Option<i64>,)>(sql, args)
-            .await?
-            .and_then(|r| r.0))
-    }
-
-    /// The sum of every case's amount due, as a float (which cannot overflow whatever is
-    /// stored) saturated into `i64`.
-    async fn amount_total(&mut self) -> Result<i64, sqlx::Error> {
-        let sql = match self {
-            Tx::Sqlite(_) => "SELECT TOTAL(so_tien_phai_thi_hanh) FROM viec_thi_hanh",
-            Tx::Postgres(_) => {
-                "SELECT CAST(COALESCE(SUM(so_tien_phai_thi_hanh), 0) AS DOUBLE PRECISION) \
-                                FROM viec_thi_hanh"
-            }
-        };
-        let total = self.row::<(f64,)>(sql, &[]).await?.map_or(0.0, |r| r.0);
-        // `as` saturates: a total beyond i64 reads as i64::MAX, over the ceiling.
-        Ok(total as i64)
-    }
-
-    async fn opt_text(&mut self, sql: &str, args: &[Arg]) -> Result<Option<String>, sqlx::Error> {
-        Ok(self
-            .row::<(Option<String>,)>(sql, args)
-            .await?
-            .and_then(|r| r.0))
-    }
+    };
+    let total = tx.scalar::<f64>(sql, &[]).await?.unwrap_or(0.0);
+    // `as` saturates: a total beyond i64 reads as i64::MAX, over the ceiling.
+    Ok(total as i64)
 }
 
 /// A case as the checks need it.
@@ -228,7 +118,7 @@ pub fn nam_thong_ke(d: NaiveDate) -> i32 {
 
 /// Applies batches: one transaction, ids allocated as it goes, every change recorded.
 struct Applier {
-    tx: Tx,
+    tx: WriteTx,
     next_ids: HashMap<Table, i64>,
     changes: ChangeSet,
     received_at: String,
@@ -255,7 +145,7 @@ pub async fn apply_batch(
     events: &[Event],
 ) -> Result<(Vec<Outcome>, Option<Position>), ApplyError> {
     let mut applier = Applier {
-        tx: Tx::begin(store).await?,
+        tx: store.write_tx(Some(SERIALIZED)).await?,
         next_ids: HashMap::new(),
         changes: ChangeSet::default(),
         received_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -269,11 +159,8 @@ pub async fn apply_batch(
             .map_err(|e| constraint_to_rejection(index, e))?;
         outcomes.push(outcome);
     }
-    let Applier {
-        mut tx, changes, ..
-    } = applier;
-    let position = tx.record(&changes).await?;
-    tx.commit().await?;
+    let Applier { tx, changes, .. } = applier;
+    let position = tx.commit_with(&changes).await?;
     Ok((outcomes, position))
 }
 
@@ -317,7 +204,7 @@ impl Applier {
             .map_err(|e| sqlx::Error::Protocol(format!("serialise event: {e}")))?;
         let stored = self
             .tx
-            .opt_text(
+            .scalar::<String>(
                 "SELECT payload FROM ingested_events WHERE event_id = $1",
                 &[Arg::Text(event.id().to_string())],
             )
@@ -372,7 +259,7 @@ impl Applier {
                     "SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) FROM {}",
                     table.name()
                 );
-                self.tx.opt_i64(&sql, &[]).await?.unwrap_or(1)
+                self.tx.scalar::<i64>(&sql, &[]).await?.unwrap_or(1)
             }
         };
         self.next_ids.insert(table, id + 1);
@@ -382,7 +269,7 @@ impl Applier {
 
     async fn unit(&mut self, index: usize, ma: &str) -> Result<Unit, ApplyError> {
         self.tx
-            .row::<Unit>(
+            .optional::<Unit>(
                 "SELECT CAST(id AS BIGINT), cap, ma_tinh FROM don_vi WHERE ma = $1",
                 &[Arg::Text(ma.to_string())],
             )
@@ -395,7 +282,7 @@ impl Applier {
             CaseRef::Ma(m) => (format!("{CASE_SQL}v.ma_viec = $1"), Arg::Text(m.clone())),
             CaseRef::Id(i) => (format!("{CASE_SQL}v.id = $1"), Arg::Int(*i)),
         };
-        let Some(t) = self.tx.row::<CaseTuple>(&sql, &[arg]).await? else {
+        let Some(t) = self.tx.optional::<CaseTuple>(&sql, &[arg]).await? else {
             let what = match r {
                 CaseRef::Ma(m) => format!("mã {m:?}"),
                 CaseRef::Id(i) => format!("id {i}"),
@@ -453,7 +340,7 @@ impl Applier {
     ) -> Result<(), ApplyError> {
         let row = self
             .tx
-            .row::<(i64, i64, Option<String>)>(
+            .optional::<(i64, i64, Option<String>)>(
                 "SELECT CAST(c.la_chap_hanh_vien AS BIGINT), CAST(c.dang_cong_tac AS BIGINT), d.ma_tinh \
                  FROM can_bo c JOIN don_vi d ON d.id = c.don_vi_id WHERE c.id = $1",
                 &[Arg::Int(id)],
@@ -580,7 +467,7 @@ impl Applier {
                 }
                 let exists = self
                     .tx
-                    .opt_i64(
+                    .scalar::<i64>(
                         "SELECT CAST(id AS BIGINT) FROM viec_thi_hanh WHERE ma_viec = $1",
                         &[Arg::Text(m.clone())],
                     )
@@ -596,12 +483,12 @@ impl Applier {
             }
             None => {
                 let prefix = format!("{prefix}{}-", e.ngay_thu_ly.year());
-                let max = if matches!(self.tx, Tx::Sqlite(_)) {
+                let max = if self.tx.backend() == Backend::Sqlite {
                     // BINARY order: the UNIQUE index answers the range ('.' follows '-'),
                     // where LIKE would scan every case.
                     let upper = format!("{}.", prefix.trim_end_matches('-'));
                     self.tx
-                        .opt_text(
+                        .scalar::<String>(
                             "SELECT MAX(ma_viec) FROM viec_thi_hanh \
                              WHERE ma_viec >= $1 AND ma_viec < $2",
                             &[Arg::Text(prefix.clone()), Arg::Text(upper)],
@@ -610,7 +497,7 @@ impl Applier {
                 } else {
                     // Locale collations may ignore the '-': keep LIKE on PostgreSQL.
                     self.tx
-                        .opt_text(
+                        .scalar::<String>(
                             "SELECT MAX(ma_viec) FROM viec_thi_hanh WHERE ma_viec LIKE $1",
                             &[Arg::Text(format!("{prefix}%"))],
                         )
@@ -629,7 +516,7 @@ impl Applier {
         };
         let total = match self.amount_total {
             Some(t) => t,
-            None => self.tx.amount_total().await?,
+            None => amount_total(&mut self.tx).await?,
         };
         let total = total
             .checked_add(e.so_tien_phai_thi_hanh)
@@ -953,7 +840,7 @@ impl Applier {
                 }
                 let exists = self
                     .tx
-                    .opt_i64(
+                    .scalar::<i64>(
                         "SELECT CAST(id AS BIGINT) FROM bien_lai WHERE so_bien_lai = $1",
                         &[Arg::Text(no.clone())],
                     )
@@ -971,7 +858,7 @@ impl Applier {
                 let prefix = format!("BL{}-{year}-", case.ma_tinh);
                 let max = self
                     .tx
-                    .opt_text(
+                    .scalar::<String>(
                         "SELECT MAX(so_bien_lai) FROM bien_lai WHERE so_bien_lai LIKE $1",
                         &[Arg::Text(format!("{prefix}%"))],
                     )
@@ -1074,7 +961,7 @@ impl Applier {
             (Some(ev), None) => {
                 let payload = self
                     .tx
-                    .row::<(String, String)>(
+                    .optional::<(String, String)>(
                         "SELECT kind, payload FROM ingested_events WHERE event_id = $1",
                         &[Arg::Text(ev.clone())],
                     )
@@ -1106,7 +993,7 @@ impl Applier {
         };
         let row = self
             .tx
-            .row::<(String, String, String)>(
+            .optional::<(String, String, String)>(
                 "SELECT loai, trang_thai, CAST(ngay_nhan AS TEXT) FROM don_thu WHERE id = $1",
                 &[Arg::Int(id)],
             )

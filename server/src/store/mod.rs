@@ -6,6 +6,9 @@
 //! [`bulk`] beside its SQLite counterpart.
 
 pub mod bulk;
+mod sql;
+
+pub use sql::{Arg, Row, WriteTx};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
