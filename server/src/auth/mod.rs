@@ -233,6 +233,7 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), String> {
 mod tests {
     use super::cookies::*;
     use super::*;
+    use axum::http::HeaderValue;
 
     fn user(role: queries::access::Role, scope: Scope) -> User {
         User::sample(role, scope)
